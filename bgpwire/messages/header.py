@@ -20,6 +20,8 @@ MIN_LENGTH: dict[MessageType, int] = {
 """The shortest legal message of each type, header included (RFC 4271 §4, RFC 2918 §3)."""
 
 _MESSAGE_TYPES = frozenset(MessageType)
+_NEVER_EXTENDED = frozenset({MessageType.OPEN, MessageType.KEEPALIVE})
+"""RFC 8654 §3: these stay within 4096 octets even when Extended Message is negotiated."""
 
 
 def check_header(data: bytes, max_length: int = MAX_MESSAGE_LENGTH) -> tuple[MessageType, int]:
@@ -39,6 +41,8 @@ def check_header(data: bytes, max_length: int = MAX_MESSAGE_LENGTH) -> tuple[Mes
         raise BadMessageType(f"unknown message type {type_code}", bytes((type_code,)))
     message_type = MessageType(type_code)
     minimum = MIN_LENGTH[message_type]
+    if message_type in _NEVER_EXTENDED:
+        max_length = min(max_length, MAX_MESSAGE_LENGTH)
     if length < minimum or length > max_length:
         raise BadMessageLength(
             f"{message_type.name} of length {length} is outside {minimum}..{max_length}",
