@@ -1,0 +1,96 @@
+"""Fuzz bgpwire.decode under several session contexts.
+
+Invariants, for any input and each context:
+
+* ``decode`` returns a message or raises a ProtocolError, nothing else;
+* every part of a decoded message can be read: the lazily built prefixes of ``nlri`` and
+  ``withdrawn`` (classic and MP_REACH/MP_UNREACH), every attribute and every field, its repr;
+* encoding a decoded message again with the same context raises nothing but a
+  LocalProtocolError (a message that cannot be expressed, never a crash).
+
+Run: python fuzz/fuzz_decode.py [corpus dirs] [libFuzzer flags]  (see fuzz/README.md)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+
+import atheris
+
+with atheris.instrument_imports():
+    from bgpwire import decode
+    from bgpwire.context import Negotiated
+    from bgpwire.errors import LocalProtocolError, ProtocolError
+    from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+    from bgpwire.messages import Update
+
+CONTEXTS = (
+    Negotiated(four_octet_as=True),
+    Negotiated(four_octet_as=False),
+    Negotiated(add_path=frozenset({IPV4_UNICAST})),
+    Negotiated(add_path=frozenset({IPV6_UNICAST})),
+    Negotiated(four_octet_as=False, extended_message=True,
+               add_path=frozenset({IPV4_UNICAST, IPV6_UNICAST})),
+    Negotiated(extended_message=True),
+)
+
+_LEAVES = (str, bytes, int, float, Enum, IPv4Address, IPv6Address, IPv4Network, IPv6Network)
+
+
+def touch(value: object) -> None:
+    """Read ``value`` through and through (a network is a leaf: iterating one walks its hosts)."""
+    if value is None or isinstance(value, _LEAVES):
+        str(value)
+    elif dataclasses.is_dataclass(value):
+        for field in dataclasses.fields(value):
+            touch(getattr(value, field.name))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            touch(key)
+            touch(item)
+    elif isinstance(value, Iterable):
+        for item in value:
+            touch(item)
+    else:
+        str(value)
+
+
+def check(data: bytes, ctx: Negotiated) -> None:
+    try:
+        message = decode(data, ctx)
+    except ProtocolError:
+        return
+    touch(message)
+    repr(message)
+    if isinstance(message, Update):
+        for prefix in message.nlri:
+            str(prefix)
+        for prefix in message.withdrawn:
+            str(prefix)
+        for attribute in message.attributes:
+            touch(attribute)
+            repr(attribute)
+        touch(message.announced())
+        touch(message.withdrawals())
+        touch((message.action, message.treat_as_withdraw, message.end_of_rib))
+    with contextlib.suppress(LocalProtocolError):
+        message.encode(ctx)
+
+
+def test_one_input(data: bytes) -> None:
+    for ctx in CONTEXTS:
+        check(data, ctx)
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
