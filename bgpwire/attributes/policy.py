@@ -25,7 +25,7 @@ MALFORMED_ACTION: dict[int, ErrorAction] = {
     AttrType.EXTENDED_COMMUNITIES: ErrorAction.TREAT_AS_WITHDRAW,  # §7.14
     AttrType.AS4_PATH: ErrorAction.ATTRIBUTE_DISCARD,  # §7.12, RFC 6793 §6
     AttrType.AS4_AGGREGATOR: ErrorAction.ATTRIBUTE_DISCARD,  # §7.13, RFC 6793 §6
-    AttrType.AIGP: ErrorAction.TREAT_AS_WITHDRAW,  # RFC 7311 §4.2 follows RFC 7606
+    AttrType.AIGP: ErrorAction.ATTRIBUTE_DISCARD,  # RFC 7311 §3: ignore a malformed AIGP
     AttrType.LARGE_COMMUNITY: ErrorAction.TREAT_AS_WITHDRAW,  # RFC 8092 §6
 }
 """The action for a malformed attribute of each type bgpwire decodes."""
