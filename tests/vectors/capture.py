@@ -6,9 +6,9 @@ What it does
   * creates two private network namespaces (bwcap-a, bwcap-b) joined by a veth
     pair; it refuses to run if either exists and deletes only those two;
   * for each scenario, starts one daemon (FRR bgpd standalone, gobgpd or BIRD 2)
-    in bwcap-b with its config from captured/configs/ (copied to a temp dir), and
-    from bwcap-a opens a BGP
-    session with a minimal raw-socket speaker defined here;
+    in bwcap-b with its config from captured/configs/ (copied to a temp dir),
+    and from bwcap-a opens a BGP session with a minimal raw-socket speaker
+    defined here;
   * the speaker sends an OPEN (4-octet AS, MP IPv4+IPv6 unicast, route refresh,
     extended message, graceful restart, BGP role, optionally ADD-PATH receive),
     answers with KEEPALIVEs and records every byte the daemon sends until the
