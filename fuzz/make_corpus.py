@@ -1,6 +1,7 @@
 """Build the fuzz seed corpus: one file per message.
 
-Sources: every ``*.bin`` under tests/vectors/ (raw back-to-back messages, as captured), every
+Sources: every ``*.bin`` under tests/vectors/ and bgpwire/samples/ (raw back-to-back messages,
+as captured), every
 ``*.hex`` there (hex digits, whitespace and ``#`` comments ignored, messages back to back), and
 the hand-made messages below, which reach what captures rarely hold (2-octet AS paths with
 AS4_PATH, ADD-PATH, Extended Message, RFC 9072 OPEN, NOTIFICATION data, unknown attributes).
@@ -25,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "tests" / "vectors"
+SAMPLES = ROOT / "bgpwire" / "samples"
 MARKER = b"\xff" * 16
 OPEN, UPDATE, NOTIFICATION, KEEPALIVE, ROUTE_REFRESH = 1, 2, 3, 4, 5
 WELL_KNOWN, OPTIONAL, OPTIONAL_TRANSITIVE, PARTIAL = 0x40, 0x80, 0xC0, 0x20
@@ -176,7 +178,7 @@ def hand_made() -> list[bytes]:
 
 def build(out: Path) -> int:
     seeds: list[bytes] = []
-    for path in sorted(VECTORS.rglob("*.bin")):
+    for path in sorted([*VECTORS.rglob("*.bin"), *SAMPLES.glob("*.bin")]):
         seeds += cut(path.read_bytes())
     for path in sorted(VECTORS.rglob("*.hex")):
         seeds += cut(read_hex(path))
