@@ -1,10 +1,10 @@
 """Build the fuzz seed corpus: one file per message.
 
 Sources: every ``*.bin`` under tests/vectors/ and bgpwire/samples/ (raw back-to-back messages,
-as captured), every
-``*.hex`` there (hex digits, whitespace and ``#`` comments ignored, messages back to back), and
-the hand-made messages below, which reach what captures rarely hold (2-octet AS paths with
-AS4_PATH, ADD-PATH, Extended Message, RFC 9072 OPEN, NOTIFICATION data, unknown attributes).
+as captured), every ``*.hex`` under tests/vectors/ (hex digits, whitespace and ``#`` comments
+ignored, messages back to back), and the hand-made messages below, which reach what captures
+rarely hold (2-octet AS paths with AS4_PATH, ADD-PATH, Extended Message, RFC 9072 OPEN,
+NOTIFICATION data, unknown attributes).
 Files are named by the SHA-1 of their content, as libFuzzer names what it finds.
 
 Cutting is done here, by the length field alone, not by bgpwire, so that a framer bug cannot
