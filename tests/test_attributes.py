@@ -392,3 +392,14 @@ def test_decoded_values_are_shared_but_immutable() -> None:
         first.segments = ()  # type: ignore[misc]
     # The two widths never share a decoded value: the same octets mean different paths.
     assert ASPath.decode_value(h("02 02 00000001"), TWO) == ASPath.from_asns([0, 1])
+
+
+def test_with_flags_keeps_fields_and_sets_flags() -> None:
+    reach = MPReachNLRI(IPV6_UNICAST, (IPv6Address("2001:db8::1"),), (ip_network("2001:db8::/32"),))
+    unreach = MPUnreachNLRI(IPV6_UNICAST, (ip_network("2001:db8::/32"),))
+    for value in (reach, unreach, ASPath.from_asns([1])):
+        flagged = value.with_flags(0x90)  # optional + Extended Length on a short value
+        assert flagged.flags == 0x90
+        assert value.flags is None
+        assert flagged.encode(DEFAULT_CONTEXT)[0] == 0x90
+        assert flagged.with_flags(None) == value

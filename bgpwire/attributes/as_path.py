@@ -10,8 +10,9 @@ place of the numbers that do not fit and carries the real path in AS4_PATH
 
 Decoding the AS_PATH of every UPDATE of a full table is on the hot path: the common shape (one
 AS_SEQUENCE of 4-octet numbers) is recognised from its first two octets and read with one
-precompiled ``struct.Struct``, and decoded values for recently seen bytes are reused (they are
-immutable, so sharing them is safe).
+precompiled ``struct.Struct``, and decoded values are built without re-running the constructor's
+checks. (Repeated attributes are shared by the UPDATE decoder's cache of whole attributes; a
+second cache here only slowed the decoding of the mostly distinct paths of a full table.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from ipaddress import IPv4Address
-from typing import ClassVar, Self, cast
+from typing import ClassVar, Self
 
 from bgpwire.attributes.base import OPTIONAL_TRANSITIVE, WELL_KNOWN, PathAttribute
 from bgpwire.constants import AS_TRANS, ASPathSegmentType, AttrType
@@ -46,9 +47,6 @@ _SEGMENT_TYPES: dict[int, ASPathSegmentType] = {int(t): t for t in ASPathSegment
 # One Struct per segment length and AS number width: a segment holds at most 255 numbers.
 _UNPACK4 = [struct.Struct(f">{n}I") for n in range(_MAX_SEGMENT + 1)]
 _UNPACK2 = [struct.Struct(f">{n}H") for n in range(_MAX_SEGMENT + 1)]
-
-_CACHE_SIZE = 4096
-"""How many decoded paths are remembered per width; the cache is emptied when full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,10 +209,6 @@ class ASPath(_Path):
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
         four = ctx.four_octet_as
-        cache = _PATH_CACHE4 if four else _PATH_CACHE2
-        hit = cache.get(data)
-        if hit is not None and cls is ASPath:
-            return cast(Self, hit)
         n = len(data)
         # Fast path: one AS_SEQUENCE that fills the whole value.
         if n > 2 and data[0] == 2 and (data[1] << 2 if four else data[1] << 1) + 2 == n:
@@ -227,10 +221,6 @@ class ASPath(_Path):
         path = _new(cls)
         _set_flags(path, None)
         _set_segments(path, segments)
-        if cls is ASPath:
-            if len(cache) >= _CACHE_SIZE:
-                cache.clear()
-            cache[bytes(data)] = path
         return path
 
     def encode_value(self, ctx: Negotiated) -> bytes:
@@ -285,10 +275,6 @@ class AS4Path(_Path):
 
     def encode_value(self, ctx: Negotiated) -> bytes:
         return _encode_segments(self.segments, True)
-
-
-_PATH_CACHE4: dict[bytes, ASPath] = {}
-_PATH_CACHE2: dict[bytes, ASPath] = {}
 
 
 def _check_asn(asn: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar, NamedTuple, Self, cast
+from typing import ClassVar, NamedTuple, Self
 
 from bgpwire.attributes.base import OPTIONAL_TRANSITIVE, PathAttribute
 from bgpwire.attributes.ext_communities import (
@@ -49,16 +49,8 @@ _STRUCTS = 256
 _UNPACK = [struct.Struct(f">{n}I") for n in range(_STRUCTS)]
 
 
-_CACHE_SIZE = 1024
 _new = object.__new__
 _set_flags = PathAttribute.__dict__["flags"].__set__
-
-
-def _remember(cache: dict[bytes, Any], data: bytes, value: Any) -> None:
-    """Keep ``value`` for ``data``; the cache is emptied when full, so it stays bounded."""
-    if len(cache) >= _CACHE_SIZE:
-        cache.clear()
-    cache[bytes(data)] = value
 
 
 def _unpack_u32s(data: bytes, count: int) -> tuple[int, ...]:
@@ -143,10 +135,6 @@ class Communities(PathAttribute):
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        # Community lists recur across a table: reuse the immutable decoded values.
-        hit = _COMMUNITIES.get(data)
-        if hit is not None and cls is Communities:
-            return cast(Self, hit)
         n = len(data)
         if n == 0 or n & 3:
             raise AttributeLengthError(
@@ -155,8 +143,6 @@ class Communities(PathAttribute):
         obj = _new(cls)  # the bytes bound every value: skip the constructor's checks
         _set_flags(obj, None)
         _set_communities(obj, _unpack_u32s(data, n >> 2))
-        if cls is Communities:
-            _remember(_COMMUNITIES, data, obj)
         return obj
 
     def encode_value(self, ctx: Negotiated) -> bytes:
@@ -225,9 +211,6 @@ class LargeCommunities(PathAttribute):
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        hit = _LARGE.get(data)
-        if hit is not None and cls is LargeCommunities:
-            return cast(Self, hit)
         n = len(data)
         if n == 0 or n % 12:
             raise AttributeLengthError(
@@ -237,8 +220,6 @@ class LargeCommunities(PathAttribute):
         obj = _new(cls)
         _set_flags(obj, None)
         _set_large(obj, tuple(map(LargeCommunity, numbers, numbers, numbers)))
-        if cls is LargeCommunities:
-            _remember(_LARGE, data, obj)
         return obj
 
     def encode_value(self, ctx: Negotiated) -> bytes:
@@ -251,5 +232,3 @@ class LargeCommunities(PathAttribute):
 
 
 _set_large = LargeCommunities.__dict__["values"].__set__
-_COMMUNITIES: dict[bytes, Communities] = {}
-_LARGE: dict[bytes, LargeCommunities] = {}

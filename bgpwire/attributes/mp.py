@@ -45,8 +45,11 @@ _new = object.__new__
 _set_flags = PathAttribute.__dict__["flags"].__set__
 
 
-def _decode_next_hop(data: bytes, afi: int) -> tuple[NextHopAddress, ...]:
-    """Next-hop addresses of a prefix family (RFC 4760 §3, RFC 2545 §3, RFC 8950 §3)."""
+def _decode_next_hop(data: bytes, afi: int, value: bytes) -> tuple[NextHopAddress, ...]:
+    """Next-hop addresses of a prefix family (RFC 4760 §3, RFC 2545 §3, RFC 8950 §3).
+
+    ``value`` is the whole attribute value, for the error report.
+    """
     key = (afi, data)
     hops = _NEXT_HOPS.get(key)
     if hops is not None:
@@ -61,7 +64,7 @@ def _decode_next_hop(data: bytes, afi: int) -> tuple[NextHopAddress, ...]:
     else:
         allowed = "4, 16 or 32" if afi == AFI.IPV4 else "16 or 32"
         raise OptionalAttributeError(
-            f"MP_REACH_NLRI next hop of {n} octets for AFI {afi}, expected {allowed}", data
+            f"MP_REACH_NLRI next hop of {n} octets for AFI {afi}, expected {allowed}", value
         )
     if len(_NEXT_HOPS) >= _CACHE_SIZE:
         _NEXT_HOPS.clear()
@@ -160,7 +163,7 @@ class MPReachNLRI(PathAttribute):
         family = _PREFIX_FAMILY_BY_KEY.get((data[0] << 16) | (data[1] << 8) | data[2])
         if family is not None:
             afi = family.afi
-            next_hops = _decode_next_hop(data[4:4 + nh_len], afi)
+            next_hops = _decode_next_hop(data[4:4 + nh_len], afi, data)
             add_path = ctx.add_path
             try:
                 nlri: Sequence[NLRIItem] = PrefixList.decode(
@@ -184,6 +187,15 @@ class MPReachNLRI(PathAttribute):
         _SET_REACH["raw_next_hop"](obj, raw_next_hop)
         _SET_REACH["raw_nlri"](obj, raw_nlri)
         _SET_REACH["reserved"](obj, data[4 + nh_len])
+        return obj
+
+    def with_flags(self, flags: int | None) -> Self:
+        # Many speakers set Extended Length on every MP_REACH_NLRI, so the UPDATE decoder calls
+        # this often: copy the already checked fields instead of re-running the constructor.
+        obj = _new(type(self))
+        _set_flags(obj, flags)
+        for name, set_field in _SET_REACH.items():
+            set_field(obj, getattr(self, name))
         return obj
 
     def encode_value(self, ctx: Negotiated) -> bytes:
@@ -269,6 +281,13 @@ class MPUnreachNLRI(PathAttribute):
         _SET_UNREACH["family"](obj, family)
         _SET_UNREACH["withdrawn"](obj, withdrawn)
         _SET_UNREACH["raw_withdrawn"](obj, raw)
+        return obj
+
+    def with_flags(self, flags: int | None) -> Self:
+        obj = _new(type(self))  # the fields are checked already (see MPReachNLRI.with_flags)
+        _set_flags(obj, flags)
+        for name, set_field in _SET_UNREACH.items():
+            set_field(obj, getattr(self, name))
         return obj
 
     def encode_value(self, ctx: Negotiated) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address
-from typing import ClassVar, Self, cast
+from typing import ClassVar, Self
 
 from bgpwire.attributes.base import WELL_KNOWN, PathAttribute
 from bgpwire.constants import AttrType
@@ -12,8 +12,6 @@ from bgpwire.context import Negotiated
 from bgpwire.errors import AttributeLengthError, LocalProtocolError
 
 __all__ = ["NextHop"]
-
-_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +34,12 @@ class NextHop(PathAttribute):
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        # A full table has few distinct next hops: reuse the immutable decoded values.
-        hit = _DECODED.get(data)
-        if hit is not None and cls is NextHop:
-            return cast(Self, hit)
         if len(data) != 4:
             raise AttributeLengthError(f"NEXT_HOP of {len(data)} octets, expected 4", data)
-        hop = cls(IPv4Address(data))
-        if cls is NextHop:
-            if len(_DECODED) >= _CACHE_SIZE:
-                _DECODED.clear()
-            _DECODED[bytes(data)] = hop
-        return hop
+        return cls(IPv4Address(data))
 
     def encode_value(self, ctx: Negotiated) -> bytes:
         return self.address.packed
 
     def __str__(self) -> str:
         return str(self.address)
-
-
-_DECODED: dict[bytes, NextHop] = {}

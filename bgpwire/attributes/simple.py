@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from ipaddress import IPv4Address
-from typing import ClassVar, Self, cast
+from typing import ClassVar, Self
 
 from bgpwire.attributes.base import OPTIONAL_NON_TRANSITIVE, WELL_KNOWN, PathAttribute
 from bgpwire.constants import AttrType
@@ -24,7 +24,6 @@ __all__ = [
 
 _U32 = struct.Struct(">I")
 _MAX_U32 = 0xFFFFFFFF
-_CACHE_SIZE = 1024
 
 
 def _check_u32(name: str, value: int) -> None:
@@ -39,26 +38,17 @@ class _U32Attribute(PathAttribute):
     value: int
 
     NAME: ClassVar[str]
-    _decoded: ClassVar[dict[bytes, _U32Attribute]] = {}
 
     def __post_init__(self) -> None:
         _check_u32(self.NAME, self.value)
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        # Few distinct values recur across a table: reuse the immutable decoded ones.
-        cache = cls._decoded
-        hit = cache.get(data)
-        if hit is not None:
-            return cast(Self, hit)
         if len(data) != 4:
             raise AttributeLengthError(f"{cls.NAME} of {len(data)} octets, expected 4", data)
         obj = _new(cls)  # four octets bound the value: skip the constructor's check
         _set_flags(obj, None)
         _set_value(obj, int.from_bytes(data))
-        if len(cache) >= _CACHE_SIZE:
-            cache.clear()
-        cache[bytes(data)] = obj
         return obj
 
     def encode_value(self, ctx: Negotiated) -> bytes:
@@ -83,7 +73,6 @@ class MultiExitDisc(_U32Attribute):
     TYPE: ClassVar[int] = AttrType.MULTI_EXIT_DISC
     CATEGORY: ClassVar[int] = OPTIONAL_NON_TRANSITIVE
     NAME: ClassVar[str] = "MULTI_EXIT_DISC"
-    _decoded: ClassVar[dict[bytes, _U32Attribute]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +86,6 @@ class LocalPref(_U32Attribute):
     TYPE: ClassVar[int] = AttrType.LOCAL_PREF
     CATEGORY: ClassVar[int] = WELL_KNOWN
     NAME: ClassVar[str] = "LOCAL_PREF"
-    _decoded: ClassVar[dict[bytes, _U32Attribute]] = {}
 
 
 @dataclass(frozen=True, slots=True)
