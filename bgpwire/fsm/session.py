@@ -1,0 +1,513 @@
+"""One BGP session over one TCP connection, as a sans-IO state machine (RFC 4271 §8).
+
+The session never touches a socket or a clock. The program driving it (the adapter):
+
+* calls the input methods: :meth:`Session.start`, :meth:`~Session.stop`,
+  :meth:`~Session.connection_made`, :meth:`~Session.connection_failed`,
+  :meth:`~Session.connection_lost`, :meth:`~Session.receive_data`,
+  :meth:`~Session.handle_timers`, :meth:`~Session.output_blocked` /
+  :meth:`~Session.output_drained`, and the ``send_*`` methods; each takes ``now`` in seconds
+  on any monotonic clock;
+* after each call writes :meth:`~Session.data_to_send` to the connection, acts on
+  :meth:`~Session.next_events` (:class:`ConnectRequested`, :class:`CloseRequested`, the news),
+  and arms one timer for :meth:`~Session.next_deadline`.
+
+Every :class:`~bgpwire.errors.ProtocolError` met while handling input (a malformed message, a
+bad OPEN, a message the state does not expect, an expired hold timer) is answered here: the
+NOTIFICATION is queued, :class:`NotificationSent`, :class:`CloseRequested` and the change to
+Idle are reported, and nothing is raised to the caller. Only misuse of the API raises
+(:class:`~bgpwire.errors.LocalProtocolError`), e.g. sending an UPDATE before Established.
+
+A NOTIFICATION is always preceded by our OPEN: RFC 4271's SendNOTIFICATIONwithoutOPEN is false,
+so an error found while DelayOpen runs sends OPEN, then NOTIFICATION (as FRR does).
+
+RFC 9687 SendHoldTimer: the session cannot see the socket, so the adapter reports it. It calls
+:meth:`~Session.output_blocked` when the transport stops accepting writes (asyncio's
+``pause_writing``) and :meth:`~Session.output_drained` when it accepts them again
+(``resume_writing``). The timer runs while output is blocked; if it expires the session ends
+with Send Hold Timer Expired.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from typing import cast
+
+from bgpwire.constants import (
+    HEADER_LENGTH,
+    CeaseSubcode,
+    ErrorCode,
+    FSMErrorSubcode,
+    RouteRefreshSubtype,
+)
+from bgpwire.context import DEFAULT_CONTEXT
+from bgpwire.errors import (
+    ErrorAction,
+    FSMError,
+    HoldTimerExpired,
+    LocalProtocolError,
+    ProtocolError,
+    SendHoldTimerExpired,
+    UpdateMessageError,
+)
+from bgpwire.families import Family
+from bgpwire.framer import Framer
+from bgpwire.fsm.checks import check_open
+from bgpwire.fsm.config import PeerConfig
+from bgpwire.fsm.events import (
+    CloseRequested,
+    ConnectRequested,
+    Event,
+    NotificationReceived,
+    NotificationSent,
+    RouteRefreshReceived,
+    SessionDown,
+    SessionEstablished,
+    StateChanged,
+    UpdateReceived,
+)
+from bgpwire.fsm.negotiate import Negotiation, build_open, negotiate
+from bgpwire.fsm.states import State, Timer
+from bgpwire.fsm.table import (
+    FSM_ERROR_SUBCODE,
+    MESSAGE_INPUTS,
+    TIMER_INPUTS,
+    TRANSITIONS,
+    Action,
+    Input,
+)
+from bgpwire.messages import Keepalive, Message, Notification, Open, RouteRefresh, Update, decode
+
+OPEN_HOLD_TIME = 240.0
+"""The hold timer while waiting for the peer's OPEN: RFC 4271 §8.2.2 suggests 4 minutes."""
+
+_MESSAGE_INPUTS: dict[type[Message], Input] = {
+    Open: Input.BGP_OPEN,
+    Update: Input.UPDATE_MSG,
+    Notification: Input.NOTIF_MSG,
+    Keepalive: Input.KEEPALIVE_MSG,
+    RouteRefresh: Input.ROUTE_REFRESH_MSG,
+}
+
+_Handler = Callable[["Session", float, Input, "Message | None"], State]
+
+
+class Session:
+    """The finite state machine of one peering; see the module docstring for the contract.
+
+    ``rng`` returns floats in [0, 1) for the RFC 4271 §10 jitter; pass a seeded
+    ``random.Random(seed).random`` (or a constant) for deterministic runs.
+    """
+
+    def __init__(
+        self, config: PeerConfig, *, now: float, rng: Callable[[], float] | None = None
+    ) -> None:
+        self.config = config
+        self.state = State.IDLE
+        self.negotiation: Negotiation | None = None
+        """Set once the peer's OPEN is accepted; cleared when the session goes down."""
+        self.connected = False
+        self.outbound = False
+        """Whether the current connection was initiated by us (for collision resolution)."""
+        self.created = now
+        self._rng = rng if rng is not None else random.random
+        self._passive = config.passive
+        self._running = False
+        self._failures = 0
+        self._open_sent = False
+        self._stop_notification: Notification | None = None
+        self._stop_reason = "stopped"
+        self._out = bytearray()
+        self._events: list[Event] = []
+        self._timers: dict[Timer, float] = {}
+        self._framer = Framer()
+        self._recv_ctx = self._send_ctx = DEFAULT_CONTEXT
+        self._local_open = build_open(config)
+
+    # --- inputs -----------------------------------------------------------------------------
+
+    def start(self, now: float, *, passive: bool | None = None) -> None:
+        """ManualStart: connect to the peer, or with ``passive`` wait for it in Active.
+
+        ``passive`` overrides the configuration; a speaker accepting a connection for a peer
+        it has no session with starts a new one with ``passive=True``.
+        """
+        if passive is not None:
+            self._passive = passive
+        self._running = True
+        self.fire(Input.MANUAL_START, now)
+
+    def stop(
+        self,
+        now: float,
+        *,
+        reason: str = "",
+        subcode: CeaseSubcode = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
+    ) -> None:
+        """ManualStop: Cease with ``subcode`` and, for a shutdown or reset, ``reason`` as the
+        RFC 9003 Shutdown Communication. The session stays in Idle until started again."""
+        self._running = False
+        self._failures = 0
+        if self.state is State.IDLE:
+            self._timers.clear()
+            return
+        if subcode in (CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, CeaseSubcode.ADMINISTRATIVE_RESET):
+            self._stop_notification = Notification.shutdown(reason, subcode)
+        else:
+            self._stop_notification = Notification(ErrorCode.CEASE, subcode)
+        self._stop_reason = reason or f"stopped: {subcode.name}"
+        self.fire(Input.MANUAL_STOP, now)
+
+    def close_collision(self, now: float) -> None:
+        """Close the loser of a collision: Cease / Connection Collision Resolution."""
+        self.stop(now, reason="connection collision",
+                  subcode=CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)
+
+    def connection_made(self, now: float, *, outbound: bool | None = None) -> None:
+        """The TCP connection is up. ``outbound`` defaults to "we were in Connect"."""
+        self.outbound = self.state is State.CONNECT if outbound is None else outbound
+        self.fire(Input.TCP_CONNECTION_CONFIRMED, now)
+
+    def connection_failed(self, now: float) -> None:
+        """The connection attempt failed (refused, unreachable, timed out)."""
+        self.connected = False
+        self.fire(Input.TCP_CONNECTION_FAILS, now)
+
+    def connection_lost(self, now: float) -> None:
+        """The TCP connection closed or broke."""
+        self.connection_failed(now)
+
+    def receive_data(self, data: bytes, now: float) -> None:
+        """Bytes from the connection; dropped when there is no connection."""
+        if not self.connected:
+            return
+        try:
+            raw_messages = self._framer.feed(data)
+        except ProtocolError as err:
+            self._fail(err, now)
+            return
+        for raw in raw_messages:
+            if not self.connected:
+                return
+            try:
+                message = decode(raw, self._recv_ctx)
+            except ProtocolError as err:
+                self._fail(err, now)
+                return
+            self.fire(_MESSAGE_INPUTS[type(message)], now, message)
+
+    def handle_timers(self, now: float) -> None:
+        """Fire every timer whose deadline is at or before ``now``, earliest first."""
+        while True:
+            due = [(deadline, timer) for timer, deadline in self._timers.items()
+                   if deadline <= now]
+            if not due:
+                return
+            _, timer = min(due, key=lambda item: item[0])
+            del self._timers[timer]
+            self.fire(TIMER_INPUTS[timer], now)
+
+    def output_blocked(self, now: float) -> None:
+        """The transport stopped accepting data: start the SendHoldTimer (RFC 9687)."""
+        if not self.connected or Timer.SEND_HOLD in self._timers:
+            return
+        hold = self.negotiation.hold_time if self.negotiation else self.config.hold_time
+        interval = self.config.send_hold_time_for(hold)
+        if interval > 0:
+            self._timers[Timer.SEND_HOLD] = now + interval
+
+    def output_drained(self, now: float) -> None:
+        """The transport accepts data again: stop the SendHoldTimer."""
+        self._timers.pop(Timer.SEND_HOLD, None)
+
+    def send_update(self, update: Update, now: float | None = None) -> None:
+        """Queue an UPDATE; with ``now``, also restart the KeepaliveTimer (RFC 4271 §8.2.2)."""
+        negotiation = self._require_established("send an UPDATE")
+        self._out += update.encode(self._send_ctx)
+        if now is not None and negotiation.hold_time:
+            self._arm_keepalive(now)
+
+    def send_updates(self, updates: Iterable[Update], now: float | None = None) -> None:
+        for update in updates:
+            self.send_update(update, now)
+
+    def send_route_refresh(
+        self, family: Family, subtype: RouteRefreshSubtype = RouteRefreshSubtype.NORMAL
+    ) -> None:
+        """Ask the peer to resend ``family`` (RFC 2918), or mark a refresh (RFC 7313)."""
+        negotiation = self._require_established("send a ROUTE-REFRESH")
+        if not negotiation.route_refresh:
+            raise LocalProtocolError("route refresh was not negotiated")
+        if subtype is not RouteRefreshSubtype.NORMAL and not negotiation.enhanced_route_refresh:
+            raise LocalProtocolError("enhanced route refresh was not negotiated")
+        if family not in negotiation.families:
+            raise LocalProtocolError(f"family {family} was not negotiated")
+        self._out += RouteRefresh(family, subtype).encode(self._send_ctx)
+
+    def fire(self, inp: Input, now: float, message: Message | None = None) -> None:
+        """Feed one RFC 4271 §8.1 input; every method above comes down to this.
+
+        Public so that the transition table can be exercised input by input.
+        """
+        if inp in MESSAGE_INPUTS and (message is None or _MESSAGE_INPUTS[type(message)] != inp):
+            raise LocalProtocolError(f"{inp.name} needs the matching message")
+        transition = TRANSITIONS[(self.state, inp)]
+        try:
+            new_state = _HANDLERS[transition.action](self, now, inp, message)
+        except ProtocolError as err:
+            self._fail(err, now)
+            return
+        self._set_state(new_state)
+
+    # --- outputs ----------------------------------------------------------------------------
+
+    def data_to_send(self) -> bytes:
+        """Everything queued for the peer since the last call."""
+        data = bytes(self._out)
+        self._out.clear()
+        return data
+
+    def next_events(self) -> list[Event]:
+        """Every event since the last call, oldest first."""
+        events, self._events = self._events, []
+        return events
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timers` must next be called, or ``None`` if no timer runs."""
+        return min(self._timers.values(), default=None)
+
+    @property
+    def timers(self) -> dict[Timer, float]:
+        """A copy of the running timers and their deadlines."""
+        return dict(self._timers)
+
+    @property
+    def failures(self) -> int:
+        """Failures since the last Established (or stop); drives the IdleHold backoff."""
+        return self._failures
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _require_established(self, what: str) -> Negotiation:
+        if self.state is not State.ESTABLISHED or self.negotiation is None:
+            raise LocalProtocolError(f"cannot {what} in state {self.state.value}")
+        return self.negotiation
+
+    def _jitter(self, interval: float) -> float:
+        if not self.config.jitter:
+            return interval
+        return interval * (0.75 + 0.25 * self._rng())
+
+    def _set_state(self, new: State) -> None:
+        if new is not self.state:
+            self._events.append(StateChanged(self.state, new))
+            self.state = new
+
+    def _send_open(self) -> None:
+        self._out += self._local_open.encode()
+        self._open_sent = True
+
+    def _arm_keepalive(self, now: float) -> None:
+        if self.negotiation is not None and self.negotiation.hold_time:
+            self._timers[Timer.KEEPALIVE] = now + self._jitter(self.negotiation.keepalive_time)
+
+    def _restart_hold(self, now: float) -> None:
+        if self.negotiation is not None and self.negotiation.hold_time:
+            self._timers[Timer.HOLD] = now + self.negotiation.hold_time
+
+    def _arm_connect_retry(self, now: float) -> None:
+        self._timers[Timer.CONNECT_RETRY] = now + self._jitter(self.config.connect_retry_time)
+
+    def _reset_connection_state(self) -> None:
+        self._framer = Framer()
+        self._recv_ctx = self._send_ctx = DEFAULT_CONTEXT
+        self.negotiation = None
+        self._open_sent = False
+        for timer in (Timer.HOLD, Timer.KEEPALIVE, Timer.DELAY_OPEN, Timer.SEND_HOLD):
+            self._timers.pop(timer, None)
+
+    def _send_notification(self, notification: Notification) -> Notification | None:
+        """Queue ``notification`` (after our OPEN if not sent yet); ``None`` if no connection."""
+        if not self.connected:
+            return None
+        if not self._open_sent:
+            self._send_open()
+        limit = self._send_ctx.max_message_length - HEADER_LENGTH - 2
+        if len(notification.data) > limit:
+            notification = Notification(notification.code, notification.subcode,
+                                        notification.data[:limit])
+        self._out += notification.encode(self._send_ctx)
+        self._events.append(NotificationSent(notification))
+        return notification
+
+    def _fail(self, err: ProtocolError, now: float) -> None:
+        sent = self._send_notification(Notification.from_error(err))
+        self._go_idle(now, err.reason, sent=sent)
+
+    def _go_idle(
+        self,
+        now: float,
+        reason: str,
+        *,
+        sent: Notification | None = None,
+        received: Notification | None = None,
+        failure: bool = True,
+        close: bool | None = None,
+    ) -> State:
+        if close if close is not None else (self.connected or self.state is State.CONNECT):
+            self._events.append(CloseRequested())
+        self.connected = False
+        self._reset_connection_state()
+        self._timers.clear()
+        old = self.state
+        self._set_state(State.IDLE)
+        if old is not State.IDLE:
+            self._events.append(SessionDown(reason, sent, received))
+        if failure and self._running and self.config.auto_restart:
+            self._failures += 1
+            delay = self._jitter(self.config.idle_hold_delay(self._failures))
+            self._timers[Timer.IDLE_HOLD] = now + delay
+        return State.IDLE
+
+    def _accept_open(self, remote: Open, now: float) -> None:
+        check_open(remote, self.config)
+        negotiation = self.negotiation = negotiate(self._local_open, remote)
+        self._recv_ctx, self._send_ctx = negotiation.receive_ctx, negotiation.send_ctx
+        self._framer.max_length = negotiation.receive_ctx.max_message_length
+        self._out += Keepalive().encode()
+        self._timers.pop(Timer.HOLD, None)
+        self._restart_hold(now)
+        self._arm_keepalive(now)
+
+    # --- actions (one per table.Action) ------------------------------------------------------
+
+    def _do_ignore(self, now: float, inp: Input, message: Message | None) -> State:
+        return self.state
+
+    def _do_refuse_connection(self, now: float, inp: Input, message: Message | None) -> State:
+        self._events.append(CloseRequested())
+        return State.IDLE
+
+    def _do_start(self, now: float, inp: Input, message: Message | None) -> State:
+        self._timers.pop(Timer.IDLE_HOLD, None)
+        if self._passive:
+            return State.ACTIVE
+        self._events.append(ConnectRequested())
+        self._arm_connect_retry(now)
+        return State.CONNECT
+
+    def _do_stop(self, now: float, inp: Input, message: Message | None) -> State:
+        notification = self._stop_notification or Notification.shutdown()
+        sent = self._send_notification(notification)
+        return self._go_idle(now, self._stop_reason, sent=sent,
+                             failure=False)
+
+    def _do_retry_connect(self, now: float, inp: Input, message: Message | None) -> State:
+        if self._passive:
+            return self.state
+        if self.connected:
+            self._events.append(CloseRequested())
+            self.connected = False
+            self._reset_connection_state()
+        self._events.append(ConnectRequested())
+        self._arm_connect_retry(now)
+        return State.CONNECT
+
+    def _do_connection_made(self, now: float, inp: Input, message: Message | None) -> State:
+        self.connected = True
+        self._reset_connection_state()
+        self._timers.pop(Timer.CONNECT_RETRY, None)
+        if self.config.delay_open_time > 0:
+            self._timers[Timer.DELAY_OPEN] = now + self.config.delay_open_time
+            return self.state
+        return self._do_send_open(now, inp, message)
+
+    def _do_send_open(self, now: float, inp: Input, message: Message | None) -> State:
+        self._timers.pop(Timer.DELAY_OPEN, None)
+        self._send_open()
+        self._timers[Timer.HOLD] = now + OPEN_HOLD_TIME
+        return State.OPEN_SENT
+
+    def _do_connection_failed(self, now: float, inp: Input, message: Message | None) -> State:
+        self.connected = False
+        delay_open = Timer.DELAY_OPEN in self._timers
+        if self.state is State.OPEN_SENT or (self.state is State.CONNECT and delay_open):
+            self._reset_connection_state()
+            if not self._passive:
+                self._arm_connect_retry(now)
+            return State.ACTIVE
+        return self._go_idle(now, "TCP connection failed", close=False)
+
+    def _do_open_while_delayed(self, now: float, inp: Input, message: Message | None) -> State:
+        if not self.connected:
+            raise FSMError("OPEN received without a connection")
+        self._timers.pop(Timer.DELAY_OPEN, None)
+        self._send_open()
+        self._accept_open(cast(Open, message), now)
+        return State.OPEN_CONFIRM
+
+    def _do_open_received(self, now: float, inp: Input, message: Message | None) -> State:
+        self._accept_open(cast(Open, message), now)
+        return State.OPEN_CONFIRM
+
+    def _do_establish(self, now: float, inp: Input, message: Message | None) -> State:
+        if self.negotiation is None:
+            raise FSMError("KEEPALIVE before the OPEN exchange")
+        self._failures = 0
+        self._restart_hold(now)
+        self._set_state(State.ESTABLISHED)
+        self._events.append(SessionEstablished(self.negotiation))
+        return State.ESTABLISHED
+
+    def _do_keepalive_received(self, now: float, inp: Input, message: Message | None) -> State:
+        self._restart_hold(now)
+        return self.state
+
+    def _do_update_received(self, now: float, inp: Input, message: Message | None) -> State:
+        message = cast(Update, message)
+        if message.action >= ErrorAction.AFI_SAFI_DISABLE:
+            worst = max(message.problems, key=lambda problem: problem.action)
+            raise UpdateMessageError(worst.reason, worst.data, subcode=worst.subcode)
+        self._restart_hold(now)
+        self._events.append(UpdateReceived(message))
+        return self.state
+
+    def _do_route_refresh_received(
+        self, now: float, inp: Input, message: Message | None
+    ) -> State:
+        message = cast(RouteRefresh, message)
+        negotiation = self.negotiation
+        # RFC 2918 §4 and RFC 7313 §5: a family not negotiated or an unknown subtype is ignored.
+        if (negotiation is not None and message.family in negotiation.families
+                and message.is_known_subtype):
+            self._events.append(RouteRefreshReceived(message))
+        return self.state
+
+    def _do_notification_received(
+        self, now: float, inp: Input, message: Message | None
+    ) -> State:
+        message = cast(Notification, message)
+        self._events.append(NotificationReceived(message))
+        return self._go_idle(now, f"peer sent {message.describe()}", received=message)
+
+    def _do_send_keepalive(self, now: float, inp: Input, message: Message | None) -> State:
+        self._out += Keepalive().encode()
+        self._arm_keepalive(now)
+        return self.state
+
+    def _do_hold_expired(self, now: float, inp: Input, message: Message | None) -> State:
+        raise HoldTimerExpired("no KEEPALIVE or UPDATE within the hold time")
+
+    def _do_send_hold_expired(self, now: float, inp: Input, message: Message | None) -> State:
+        raise SendHoldTimerExpired("the peer has not read our messages within the send hold time")
+
+    def _do_fsm_error(self, now: float, inp: Input, message: Message | None) -> State:
+        subcode = FSM_ERROR_SUBCODE.get(self.state, FSMErrorSubcode.UNSPECIFIED)
+        raise FSMError(f"{inp.value} is unexpected in {self.state.value}", subcode=subcode)
+
+
+_HANDLERS: dict[Action, _Handler] = {
+    action: getattr(Session, f"_do_{action.value}") for action in Action
+}
+"""Each action of the transition table and the method that carries it out."""
