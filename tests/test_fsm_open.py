@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from ipaddress import IPv4Address
+from typing import Any
 
 import pytest
 
@@ -245,7 +246,7 @@ def test_bgp_role_pairs(local: BGPRole, peer: BGPRole | None, strict: bool, ok: 
     ("role_strict", True, "role_strict"),
     ("add_path", ((IPV4_MULTICAST, AddPathMode.BOTH),), "add_path"),
 ])
-def test_config_refuses_invalid_values(field: str, value: object, fragment: str) -> None:
+def test_config_refuses_invalid_values(field: str, value: Any, fragment: str) -> None:
     with pytest.raises(LocalProtocolError, match=fragment):
         replace(config(), **{field: value})
 
