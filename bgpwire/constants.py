@@ -200,7 +200,7 @@ class RouteRefreshErrorSubcode(IntEnum):
 
 
 class UnspecificSubcode(IntEnum):
-    """The only subcode of the codes that define none (Hold Timer Expired, Send Hold Timer Expired)."""
+    """The one subcode of codes that define none (Hold Timer Expired, Send Hold Timer Expired)."""
 
     UNSPECIFIC = 0
 

@@ -241,6 +241,8 @@ class AttributeProblem:
     reason: str
 
     @classmethod
-    def from_error(cls, type_code: int, action: ErrorAction, error: UpdateMessageError) -> AttributeProblem:
+    def from_error(
+        cls, type_code: int, action: ErrorAction, error: UpdateMessageError
+    ) -> AttributeProblem:
         subcode = UpdateMessageSubcode(error.subcode)
         return cls(type_code, action, subcode, error.data, error.reason)

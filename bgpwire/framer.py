@@ -47,7 +47,7 @@ class Framer:
             elif length < HEADER_LENGTH or length > max_length:
                 self._error = BadMessageLength(
                     f"message length {length} is outside {HEADER_LENGTH}..{max_length}",
-                    buffer[start + 16:start + 18],
+                    bytes(buffer[start + 16:start + 18]),
                 )
             if self._error is not None:
                 buffer.clear()

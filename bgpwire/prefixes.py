@@ -41,7 +41,7 @@ class PathPrefix:
 NLRIItem = Prefix | PathPrefix
 """One entry of an NLRI field: a prefix, or a prefix with a path identifier under ADD-PATH."""
 
-_MAX_LENGTH = {AFI.IPV4: 32, AFI.IPV6: 128}
+_MAX_LENGTH: dict[int, int] = {AFI.IPV4: 32, AFI.IPV6: 128}
 
 
 def _network_builder(version: int) -> Any:
@@ -94,7 +94,7 @@ def _network_builder(version: int) -> Any:
     return build
 
 
-_BUILD = {AFI.IPV4: _network_builder(4), AFI.IPV6: _network_builder(6)}
+_BUILD: dict[int, Any] = {AFI.IPV4: _network_builder(4), AFI.IPV6: _network_builder(6)}
 _HOST_MASKS = {
     afi: [((1 << length) - 1) << (bits - length) for length in range(bits + 1)]
     for afi, bits in _MAX_LENGTH.items()
@@ -107,7 +107,7 @@ def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
     Raises :class:`InvalidNetworkField` for a length beyond the address size or a prefix cut
     short (RFC 4271 §6.3, RFC 7606 §5.3).
     """
-    max_length = _MAX_LENGTH[AFI(afi)]
+    max_length = _MAX_LENGTH[afi]
     end = len(data)
     i = 0
     count = 0
@@ -134,9 +134,9 @@ def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
 
 
 def _materialize(data: bytes, afi: int, add_path: bool) -> tuple[NLRIItem, ...]:
-    bits = _MAX_LENGTH[AFI(afi)]
-    build = _BUILD[AFI(afi)]
-    masks = _HOST_MASKS[AFI(afi)]
+    bits = _MAX_LENGTH[afi]
+    build = _BUILD[afi]
+    masks = _HOST_MASKS[afi]
     from_bytes = int.from_bytes
     out: list[NLRIItem] = []
     append = out.append

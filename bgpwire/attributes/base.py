@@ -58,7 +58,7 @@ class PathAttribute:
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        """Build the attribute from its value field; raise an ``UpdateMessageError`` if malformed."""
+        """Build the attribute from its value field; raise ``UpdateMessageError`` if malformed."""
         raise NotImplementedError
 
     def encode_value(self, ctx: Negotiated) -> bytes:

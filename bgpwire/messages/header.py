@@ -19,9 +19,10 @@ MIN_LENGTH: dict[MessageType, int] = {
 }
 """The shortest legal message of each type, header included (RFC 4271 §4, RFC 2918 §3)."""
 
-_MESSAGE_TYPES = frozenset(MessageType)
 _NEVER_EXTENDED = frozenset({MessageType.OPEN, MessageType.KEEPALIVE})
 """RFC 8654 §3: these stay within 4096 octets even when Extended Message is negotiated."""
+
+_BY_CODE = {int(t): (t, MIN_LENGTH[t], t in _NEVER_EXTENDED) for t in MessageType}
 
 
 def check_header(data: bytes, max_length: int = MAX_MESSAGE_LENGTH) -> tuple[MessageType, int]:
@@ -37,12 +38,12 @@ def check_header(data: bytes, max_length: int = MAX_MESSAGE_LENGTH) -> tuple[Mes
         raise ConnectionNotSynchronized("the marker is not all ones")
     length = (data[16] << 8) | data[17]
     type_code = data[18]
-    if type_code not in _MESSAGE_TYPES:
+    known = _BY_CODE.get(type_code)
+    if known is None:
         raise BadMessageType(f"unknown message type {type_code}", bytes((type_code,)))
-    message_type = MessageType(type_code)
-    minimum = MIN_LENGTH[message_type]
-    if message_type in _NEVER_EXTENDED:
-        max_length = min(max_length, MAX_MESSAGE_LENGTH)
+    message_type, minimum, never_extended = known
+    if never_extended and max_length > MAX_MESSAGE_LENGTH:
+        max_length = MAX_MESSAGE_LENGTH
     if length < minimum or length > max_length:
         raise BadMessageLength(
             f"{message_type.name} of length {length} is outside {minimum}..{max_length}",

@@ -1,0 +1,424 @@
+"""UPDATE (RFC 4271 §4.3), with the error handling of RFC 7606.
+
+Decoding never gives up on an UPDATE that RFC 7606 lets a session survive: a malformed
+attribute becomes an :class:`~bgpwire.errors.AttributeProblem` on the decoded message, with the
+action the RFC assigns (discard that attribute, or treat the whole UPDATE as a withdrawal of its
+prefixes). Only what the RFC says must end the session (NLRI that cannot be located, a malformed
+or repeated MP_REACH_NLRI / MP_UNREACH_NLRI, an unrecognised well-known attribute) is raised, as
+the :class:`~bgpwire.errors.UpdateMessageError` whose NOTIFICATION ends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import ClassVar, TypeVar
+
+from bgpwire.attributes import ATTRIBUTE_TYPES, LocalPref, MPReachNLRI, MPUnreachNLRI
+from bgpwire.attributes.base import (
+    EXTENDED_LENGTH,
+    OPTIONAL,
+    TRANSITIVE,
+    PathAttribute,
+    UnknownAttribute,
+    canonical_flags,
+)
+from bgpwire.attributes.policy import MALFORMED_ACTION, ONCE_ONLY_SESSION_RESET
+from bgpwire.constants import AFI, HEADER_LENGTH, AttrType, MessageType, UpdateMessageSubcode
+from bgpwire.context import DEFAULT_CONTEXT, Negotiated
+from bgpwire.errors import (
+    AttributeFlagsError,
+    AttributeLengthError,
+    AttributeProblem,
+    ErrorAction,
+    LocalProtocolError,
+    MalformedAttributeList,
+    MissingWellKnownAttribute,
+    UnrecognizedWellKnownAttribute,
+    UpdateMessageError,
+)
+from bgpwire.families import IPV4_UNICAST, Family
+from bgpwire.messages.header import frame
+from bgpwire.prefixes import NLRIItem, PrefixList, encode_prefix, encode_prefixes
+
+A = TypeVar("A", bound=PathAttribute)
+
+_SHOWS_WHOLE_ATTRIBUTE = frozenset({
+    UpdateMessageSubcode.ATTRIBUTE_FLAGS_ERROR,
+    UpdateMessageSubcode.ATTRIBUTE_LENGTH_ERROR,
+    UpdateMessageSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE,
+    UpdateMessageSubcode.INVALID_ORIGIN_ATTRIBUTE,
+    UpdateMessageSubcode.INVALID_NEXT_HOP_ATTRIBUTE,
+    UpdateMessageSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+})
+"""Subcodes whose NOTIFICATION data is the offending attribute, header included (RFC 4271 §6.3)."""
+
+# Plain integers: flag enums would cost an enum operation per attribute on the hot path.
+_OPTIONAL = int(OPTIONAL)
+_EXTENDED_LENGTH = int(EXTENDED_LENGTH)
+_CATEGORY_BITS = int(OPTIONAL | TRANSITIVE)
+_LOCAL_PREF = int(AttrType.LOCAL_PREF)
+_MP_REACH = int(AttrType.MP_REACH_NLRI)
+_MP_TYPES = frozenset({_MP_REACH, int(AttrType.MP_UNREACH_NLRI)})
+_CACHE_LIMIT = 1 << 16
+_CACHEABLE_VALUE = 256
+_caches: dict[Negotiated, dict[bytes, PathAttribute]] = {}
+
+
+def _attribute_cache(ctx: Negotiated) -> dict[bytes, PathAttribute]:
+    """Decoded attributes by their wire bytes, per context.
+
+    Attributes are immutable values, and a table repeats them a great deal (every route from one
+    peer has the same NEXT_HOP, most share an ORIGIN, many a MED or communities), so one decoded
+    object serves every repeat: faster, and far less memory for a full table. Bounded: a cache
+    that reaches its limit starts again empty.
+    """
+    cache = _caches.get(ctx)
+    if cache is None:
+        if len(_caches) >= 16:
+            _caches.clear()
+        cache = _caches[ctx] = {}
+    elif len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    return cache
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """An UPDATE message.
+
+    ``withdrawn`` and ``nlri`` are the classic IPv4 unicast fields; other families travel in the
+    :class:`MPReachNLRI` / :class:`MPUnreachNLRI` attributes. Attributes keep their wire order.
+    ``problems`` is filled by decoding only: what RFC 7606 found wrong and what it says to do.
+    """
+
+    TYPE: ClassVar[MessageType] = MessageType.UPDATE
+
+    withdrawn: Sequence[NLRIItem] = ()
+    attributes: tuple[PathAttribute, ...] = ()
+    nlri: Sequence[NLRIItem] = ()
+    problems: tuple[AttributeProblem, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("withdrawn", "nlri"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple | PrefixList):
+                object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.attributes, tuple):
+            object.__setattr__(self, "attributes", tuple(self.attributes))
+        codes = [attribute.type_code for attribute in self.attributes]
+        if len(set(codes)) != len(codes):
+            raise LocalProtocolError("an UPDATE carries each attribute type at most once")
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def attr(self, cls: type[A]) -> A | None:
+        """The attribute of class ``cls``, or ``None``."""
+        for attribute in self.attributes:
+            if type(attribute) is cls:
+                return attribute
+        return None
+
+    @property
+    def action(self) -> ErrorAction:
+        """The strongest RFC 7606 action among :attr:`problems` (``NONE`` when clean)."""
+        return max((problem.action for problem in self.problems), default=ErrorAction.NONE)
+
+    @property
+    def treat_as_withdraw(self) -> bool:
+        """RFC 7606: every prefix this UPDATE announces must be handled as withdrawn."""
+        return self.action >= ErrorAction.TREAT_AS_WITHDRAW
+
+    @property
+    def mp_reach(self) -> MPReachNLRI | None:
+        return self.attr(MPReachNLRI)
+
+    @property
+    def mp_unreach(self) -> MPUnreachNLRI | None:
+        return self.attr(MPUnreachNLRI)
+
+    @property
+    def end_of_rib(self) -> Family | None:
+        """The family this UPDATE marks End-of-RIB for (RFC 4724 §2), or ``None``."""
+        if self.withdrawn or self.nlri:
+            return None
+        if not self.attributes:
+            return IPV4_UNICAST
+        if len(self.attributes) == 1:
+            only = self.attributes[0]
+            if isinstance(only, MPUnreachNLRI) and only.is_end_of_rib:
+                return only.family
+        return None
+
+    def announced(self) -> list[tuple[Family, NLRIItem]]:
+        """Every prefix announced, with its family (classic NLRI first, then MP_REACH_NLRI)."""
+        routes = [(IPV4_UNICAST, item) for item in self.nlri]
+        reach = self.mp_reach
+        if reach is not None:
+            routes.extend((reach.family, item) for item in reach.nlri)
+        return routes
+
+    def withdrawals(self) -> list[tuple[Family, NLRIItem]]:
+        """Every prefix withdrawn, with its family (classic field first, then MP_UNREACH_NLRI)."""
+        routes = [(IPV4_UNICAST, item) for item in self.withdrawn]
+        unreach = self.mp_unreach
+        if unreach is not None:
+            routes.extend((unreach.family, item) for item in unreach.withdrawn)
+        return routes
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def encode(self, ctx: Negotiated = DEFAULT_CONTEXT) -> bytes:
+        """The whole message; refuses one larger than ``ctx`` allows."""
+        add_path = IPV4_UNICAST in ctx.add_path
+        withdrawn = encode_prefixes(self.withdrawn, AFI.IPV4, add_path)
+        attributes = b"".join(attribute.encode(ctx) for attribute in self.attributes)
+        nlri = encode_prefixes(self.nlri, AFI.IPV4, add_path)
+        body = b"".join((
+            len(withdrawn).to_bytes(2, "big"), withdrawn,
+            len(attributes).to_bytes(2, "big"), attributes,
+            nlri,
+        ))
+        return frame(MessageType.UPDATE, body, ctx.max_message_length)
+
+    # --- reading the wire ---------------------------------------------------------------------
+
+    @classmethod
+    def decode_body(cls, body: bytes, ctx: Negotiated) -> Update:
+        """Decode the message body (after the header). See the module docstring for errors."""
+        end = len(body)
+        withdrawn_length = (body[0] << 8) | body[1]
+        attributes_start = 4 + withdrawn_length
+        if attributes_start > end:
+            raise MalformedAttributeList(
+                f"withdrawn routes length {withdrawn_length} overruns the message")
+        attributes_length = (body[attributes_start - 2] << 8) | body[attributes_start - 1]
+        nlri_start = attributes_start + attributes_length
+        if nlri_start > end:
+            raise MalformedAttributeList(
+                f"total path attribute length {attributes_length} overruns the message")
+        add_path = IPV4_UNICAST in ctx.add_path if ctx.add_path else False
+        withdrawn: Sequence[NLRIItem] = (
+            PrefixList.decode(body[2:attributes_start - 2], AFI.IPV4, add_path)
+            if withdrawn_length else ())
+        nlri: Sequence[NLRIItem] = (
+            PrefixList.decode(body[nlri_start:], AFI.IPV4, add_path) if nlri_start < end else ())
+        if not attributes_length:
+            return _new_update(withdrawn, (), nlri, ())
+        attributes, problems = _decode_attributes(
+            body[attributes_start:nlri_start], ctx, bool(nlri))
+        return _new_update(withdrawn, attributes, nlri, problems)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _new_update(
+    withdrawn: Sequence[NLRIItem], attributes: tuple[PathAttribute, ...],
+    nlri: Sequence[NLRIItem], problems: tuple[AttributeProblem, ...],
+) -> Update:
+    """Build a decoded UPDATE without re-running the checks its bytes already passed."""
+    update = _new(Update)
+    _set(update, "withdrawn", withdrawn)
+    _set(update, "attributes", attributes)
+    _set(update, "nlri", nlri)
+    _set(update, "problems", problems)
+    return update
+
+
+def _decode_attributes(
+    data: bytes, ctx: Negotiated, has_nlri: bool
+) -> tuple[tuple[PathAttribute, ...], tuple[AttributeProblem, ...]]:
+    """The path attributes field: what decoded, and what RFC 7606 found wrong."""
+    cache = _attribute_cache(ctx)
+    attributes: list[PathAttribute] = []
+    problems: list[AttributeProblem] = []
+    seen: set[int] = set()
+    end = len(data)
+    i = 0
+    while i < end:
+        if end - i < 3:
+            problems.append(_problem(0, ErrorAction.TREAT_AS_WITHDRAW, AttributeLengthError(
+                "the attribute list ends inside an attribute header", data[i:])))
+            break
+        flags = data[i]
+        code = data[i + 1]
+        if flags & _EXTENDED_LENGTH:
+            if end - i < 4:
+                problems.append(_problem(code, ErrorAction.TREAT_AS_WITHDRAW, AttributeLengthError(
+                    "the attribute list ends inside an attribute header", data[i:])))
+                break
+            length = (data[i + 2] << 8) | data[i + 3]
+            start = i + 4
+        else:
+            length = data[i + 2]
+            start = i + 3
+        stop = start + length
+        if stop > end:
+            # RFC 7606 §4: the attribute overruns the field; the NLRI can still be located.
+            problems.append(_problem(code, ErrorAction.TREAT_AS_WITHDRAW, AttributeLengthError(
+                f"attribute {code} of length {length} overruns the attribute list", data[i:])))
+            break
+        raw = data[i:stop]
+        i = stop
+        if code in seen:
+            if code in ONCE_ONLY_SESSION_RESET:
+                raise MalformedAttributeList(f"attribute {code} appears more than once")
+            problems.append(_problem(code, ErrorAction.ATTRIBUTE_DISCARD, MalformedAttributeList(
+                f"attribute {code} appears more than once; the first is kept")))
+            continue
+        seen.add(code)
+        cached = cache.get(raw)
+        if cached is not None:
+            attributes.append(cached)
+            continue
+        attribute = _decode_attribute(flags, code, raw, data[start:stop], ctx, problems=problems)
+        if attribute is None:
+            continue
+        if length <= _CACHEABLE_VALUE and code not in _MP_TYPES:
+            cache[raw] = attribute
+        attributes.append(attribute)
+    if ctx.internal is False and _LOCAL_PREF in seen:
+        _discard_local_pref(attributes, problems)
+    if has_nlri or _MP_REACH in seen:
+        _check_mandatory(seen, problems, has_nlri)
+    return tuple(attributes), tuple(problems) if problems else ()
+
+
+def _decode_attribute(
+    flags: int, code: int, raw: bytes, value: bytes, ctx: Negotiated,
+    *, problems: list[AttributeProblem],
+) -> PathAttribute | None:
+    """One attribute, or ``None`` where RFC 7606 drops it (the reason goes to ``problems``)."""
+    attribute_cls = ATTRIBUTE_TYPES.get(code)
+    if attribute_cls is None:
+        if not flags & _OPTIONAL:
+            raise UnrecognizedWellKnownAttribute(
+                f"well-known attribute {code} is not recognised", raw)
+        prescribed = canonical_flags(UnknownAttribute.CATEGORY, len(value))
+        kept_flags = None if flags == prescribed else flags
+        return UnknownAttribute(code=code, value=value, flags=kept_flags)
+    try:
+        if flags & _CATEGORY_BITS != attribute_cls.CATEGORY:
+            raise AttributeFlagsError(f"flags 0x{flags:02x} do not fit attribute {code}")
+        attribute = attribute_cls.decode_value(value, ctx)
+    except UpdateMessageError as error:
+        action = MALFORMED_ACTION[code]
+        if isinstance(error, AttributeFlagsError) and action < ErrorAction.SESSION_RESET:
+            action = ErrorAction.TREAT_AS_WITHDRAW  # RFC 7606 §3.c
+        if error.subcode in _SHOWS_WHOLE_ATTRIBUTE:
+            error.data = raw
+        if action is ErrorAction.SESSION_RESET:
+            raise
+        problems.append(AttributeProblem.from_error(code, action, error))
+        return None
+    if flags != canonical_flags(attribute_cls.CATEGORY, len(value)):
+        attribute = attribute.with_flags(flags)
+    return attribute
+
+
+def _discard_local_pref(attributes: list[PathAttribute], problems: list[AttributeProblem]) -> None:
+    """RFC 7606 §7.5: LOCAL_PREF is not ours to receive from an external peer."""
+    for attribute in attributes:
+        if type(attribute) is LocalPref:
+            attributes.remove(attribute)
+            error = UpdateMessageError("LOCAL_PREF received from an external peer")
+            problems.append(_problem(AttrType.LOCAL_PREF, ErrorAction.ATTRIBUTE_DISCARD, error))
+            return
+
+
+def _problem(code: int, action: ErrorAction, error: UpdateMessageError) -> AttributeProblem:
+    return AttributeProblem.from_error(code, action, error)
+
+
+_MANDATORY = (AttrType.ORIGIN, AttrType.AS_PATH)
+_MANDATORY_WITH_NLRI = (*_MANDATORY, AttrType.NEXT_HOP)
+
+
+def _check_mandatory(seen: set[int], problems: list[AttributeProblem], has_nlri: bool) -> None:
+    """RFC 7606 §3.d: a route without ORIGIN, AS_PATH (or NEXT_HOP for classic NLRI) is withdrawn.
+
+    Only UPDATEs that announce something need them; an attribute that was present but
+    malformed is reported once, as malformed.
+    """
+    for code in _MANDATORY_WITH_NLRI if has_nlri else _MANDATORY:
+        if code not in seen:
+            error = MissingWellKnownAttribute(
+                f"well-known mandatory attribute {AttrType(code).name} is missing", bytes((code,)))
+            problems.append(_problem(code, ErrorAction.TREAT_AS_WITHDRAW, error))
+
+
+# --- Packing routes into as few UPDATEs as fit -----------------------------------------------
+
+_EMPTY_UPDATE = HEADER_LENGTH + 4
+
+
+def pack_announcements(
+    attributes: Sequence[PathAttribute], prefixes: Iterable[NLRIItem], ctx: Negotiated
+) -> list[Update]:
+    """Announce ``prefixes`` with ``attributes`` in as few UPDATEs as the session's size allows.
+
+    Where the prefixes go follows from the attributes: into an :class:`MPReachNLRI` among them
+    (give it with an empty ``nlri``: it carries the family and next hop), otherwise into the
+    classic IPv4 NLRI field (then a NEXT_HOP attribute belongs among them).
+    """
+    attributes = tuple(attributes)
+    reach_index, reach = next(
+        ((n, a) for n, a in enumerate(attributes) if isinstance(a, MPReachNLRI)), (-1, None))
+    fixed = _EMPTY_UPDATE + sum(len(attribute.encode(ctx)) for attribute in attributes)
+    if reach is None:
+        family = IPV4_UNICAST
+    else:
+        if reach.nlri:
+            raise LocalProtocolError("give the MP_REACH_NLRI template without prefixes")
+        family = reach.family
+        # The attribute grows a 4-octet header once its value passes 255 octets: count it so.
+        fixed += 4 - (len(reach.encode(ctx)) - len(reach.encode_value(ctx)))
+    chunks = _chunks(prefixes, family, ctx, ctx.max_message_length - fixed)
+    if reach is None:
+        return [Update(attributes=attributes, nlri=chunk) for chunk in chunks]
+    updates = []
+    for chunk in chunks:
+        filled = list(attributes)
+        filled[reach_index] = replace(reach, nlri=chunk)
+        updates.append(Update(attributes=tuple(filled)))
+    return updates
+
+
+def pack_withdrawals(
+    family: Family, prefixes: Iterable[NLRIItem], ctx: Negotiated, *, multiprotocol: bool = False
+) -> list[Update]:
+    """Withdraw ``prefixes`` in as few UPDATEs as fit.
+
+    IPv4 unicast goes in the classic withdrawn-routes field unless ``multiprotocol`` is set;
+    every other family in MP_UNREACH_NLRI.
+    """
+    if family == IPV4_UNICAST and not multiprotocol:
+        chunks = _chunks(prefixes, family, ctx, ctx.max_message_length - _EMPTY_UPDATE)
+        return [Update(withdrawn=chunk) for chunk in chunks]
+    template = MPUnreachNLRI(family, ())
+    fixed = _EMPTY_UPDATE + 4 + len(template.encode_value(ctx))
+    chunks = _chunks(prefixes, family, ctx, ctx.max_message_length - fixed)
+    return [Update(attributes=(replace(template, withdrawn=chunk),)) for chunk in chunks]
+
+
+def _chunks(
+    prefixes: Iterable[NLRIItem], family: Family, ctx: Negotiated, room: int
+) -> list[tuple[NLRIItem, ...]]:
+    if room <= 0:
+        raise LocalProtocolError("the attributes alone fill the largest message")
+    add_path = family in ctx.add_path
+    chunks: list[tuple[NLRIItem, ...]] = []
+    current: list[NLRIItem] = []
+    used = 0
+    for item in prefixes:
+        size = len(encode_prefix(item, add_path))
+        if used + size > room and current:
+            chunks.append(tuple(current))
+            current, used = [], 0
+        current.append(item)
+        used += size
+    if current:
+        chunks.append(tuple(current))
+    return chunks
