@@ -74,6 +74,14 @@ def run_decode(data: bytes, ctx: Negotiated, out: TextIO, indent: int | None = N
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         families = frozenset(Family.from_name(name) for name in args.add_path)

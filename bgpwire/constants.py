@@ -58,6 +58,7 @@ class AttrType(IntEnum):
     AS4_AGGREGATOR = 18
     AIGP = 26
     LARGE_COMMUNITY = 32
+    ONLY_TO_CUSTOMER = 35
 
 
 class AttrFlag(IntFlag):

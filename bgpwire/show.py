@@ -17,9 +17,10 @@ from typing import Any
 from bgpwire.attributes import Communities, ExtendedCommunities, LargeCommunities
 from bgpwire.attributes.base import PathAttribute, UnknownAttribute
 from bgpwire.attributes.communities import format_community
-from bgpwire.constants import AttrType
+from bgpwire.constants import AttrType, CapabilityCode
 from bgpwire.families import Family
-from bgpwire.messages import Message
+from bgpwire.messages import Message, Notification
+from bgpwire.messages.capability_base import Capability
 from bgpwire.prefixes import PathPrefix, PrefixList
 
 JSONValue = Any
@@ -28,8 +29,22 @@ JSONValue = Any
 def to_json(message: Message) -> dict[str, JSONValue]:
     """The canonical JSON object of ``message``."""
     out: dict[str, JSONValue] = {"type": message.TYPE.name}
+    if isinstance(message, Notification):
+        out.update(code=message.code, subcode=message.subcode, error=_error_name(message),
+                   data=message.data.hex())
+        text = message.shutdown_communication
+        if text is not None:
+            out["shutdown_communication"] = text
+        return out
     out.update(_fields(message))
     return out
+
+
+def _error_name(notification: Notification) -> str:
+    code, subcode = notification.error_code, notification.error_subcode
+    code_name = code.name if isinstance(code, Enum) else str(code)
+    subcode_name = subcode.name if isinstance(subcode, Enum) else str(subcode)
+    return f"{code_name}/{subcode_name}"
 
 
 def dumps(message: Message, *, indent: int | None = None) -> str:
@@ -41,11 +56,23 @@ def _fields(value: Any) -> dict[str, JSONValue]:
     out: dict[str, JSONValue] = {}
     for field in dataclasses.fields(value):
         item = getattr(value, field.name)
-        if field.name == "flags" and item is None:
-            continue  # the prescribed flags: nothing to say
-        if field.name == "problems" and not item:
-            continue
+        if field.name in _SHOWN_ONLY_WHEN_SET and not item:
+            continue  # prescribed flags, zero reserved bits, no raw bytes: nothing to say
         out[field.name] = _value(item)
+    return out
+
+
+_SHOWN_ONLY_WHEN_SET = frozenset({
+    "flags", "problems", "reserved", "reserved_flags", "raw_next_hop", "raw_nlri", "raw_withdrawn",
+    "other_parameters", "capability_groups", "extended_parameters", "other_tlvs",
+})
+
+
+def _capability(capability: Capability) -> dict[str, JSONValue]:
+    code = capability.type_code
+    known = code in CapabilityCode._value2member_map_
+    out: dict[str, JSONValue] = {"type": CapabilityCode(code).name if known else "UNKNOWN"}
+    out.update(_fields(capability))
     return out
 
 
@@ -63,13 +90,15 @@ def _attribute(attribute: PathAttribute) -> dict[str, JSONValue]:
     else:
         out.update({k: v for k, v in _fields(attribute).items() if k != "flags"})
     if attribute.flags is not None:
-        out["flags"] = attribute.flags
+        out["flags"] = f"0x{attribute.flags:02x}"
     return out
 
 
 def _value(item: Any) -> JSONValue:
     if isinstance(item, PathAttribute):
         return _attribute(item)
+    if isinstance(item, Capability):
+        return _capability(item)
     if isinstance(item, Family):
         return item.name
     if isinstance(item, Enum):

@@ -51,6 +51,7 @@ from bgpwire.attributes.simple import (
     ClusterList,
     LocalPref,
     MultiExitDisc,
+    OnlyToCustomer,
     OriginatorID,
 )
 from bgpwire.constants import AttrType
@@ -80,6 +81,7 @@ __all__ = [
     "MPUnreachNLRI",
     "MultiExitDisc",
     "NextHop",
+    "OnlyToCustomer",
     "Origin",
     "OriginatorID",
     "PathAttribute",
@@ -113,5 +115,6 @@ ATTRIBUTE_TYPES: dict[int, type[PathAttribute]] = {
     AttrType.AS4_AGGREGATOR: AS4Aggregator,
     AttrType.AIGP: AIGP,
     AttrType.LARGE_COMMUNITY: LargeCommunities,
+    AttrType.ONLY_TO_CUSTOMER: OnlyToCustomer,
 }
 """The class that decodes each attribute type code; codes not listed become UnknownAttribute."""

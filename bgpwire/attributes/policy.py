@@ -27,6 +27,7 @@ MALFORMED_ACTION: dict[int, ErrorAction] = {
     AttrType.AS4_AGGREGATOR: ErrorAction.ATTRIBUTE_DISCARD,  # §7.13, RFC 6793 §6
     AttrType.AIGP: ErrorAction.ATTRIBUTE_DISCARD,  # RFC 7311 §3: ignore a malformed AIGP
     AttrType.LARGE_COMMUNITY: ErrorAction.TREAT_AS_WITHDRAW,  # RFC 8092 §6
+    AttrType.ONLY_TO_CUSTOMER: ErrorAction.TREAT_AS_WITHDRAW,  # RFC 9234 §5
 }
 """The action for a malformed attribute of each type bgpwire decodes."""
 

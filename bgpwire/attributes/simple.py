@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import ClassVar, Self
 
-from bgpwire.attributes.base import OPTIONAL_NON_TRANSITIVE, WELL_KNOWN, PathAttribute
+from bgpwire.attributes.base import (
+    OPTIONAL_NON_TRANSITIVE,
+    OPTIONAL_TRANSITIVE,
+    WELL_KNOWN,
+    PathAttribute,
+)
 from bgpwire.constants import AttrType
 from bgpwire.context import Negotiated
 from bgpwire.errors import AttributeLengthError, LocalProtocolError, OptionalAttributeError
@@ -19,6 +24,7 @@ __all__ = [
     "ClusterList",
     "LocalPref",
     "MultiExitDisc",
+    "OnlyToCustomer",
     "OriginatorID",
 ]
 
@@ -86,6 +92,19 @@ class LocalPref(_U32Attribute):
     TYPE: ClassVar[int] = AttrType.LOCAL_PREF
     CATEGORY: ClassVar[int] = WELL_KNOWN
     NAME: ClassVar[str] = "LOCAL_PREF"
+
+
+@dataclass(frozen=True, slots=True)
+class OnlyToCustomer(_U32Attribute):
+    """Only to Customer (RFC 9234 §5): the AS that marked the route as one that must only go down
+    to customers; ``value`` is that AS number. It stops route leaks between roles.
+
+    Optional transitive; a value that is not 4 octets is malformed and treated as withdraw.
+    """
+
+    TYPE: ClassVar[int] = AttrType.ONLY_TO_CUSTOMER
+    CATEGORY: ClassVar[int] = OPTIONAL_TRANSITIVE
+    NAME: ClassVar[str] = "ONLY_TO_CUSTOMER"
 
 
 @dataclass(frozen=True, slots=True)
