@@ -120,8 +120,10 @@ def stream(family: str, prefixes: int) -> Path:
             "shared/bench/gen_table.py, which must sit beside the project (../shared)")
     WORK.mkdir(exist_ok=True)
     partial = path.with_suffix(".partial")
+    print(f"generating {path.relative_to(ROOT)} with {GENERATOR.name} ...", flush=True)
     subprocess.run([sys.executable, str(GENERATOR), "--family", family,
-                    "--prefixes", str(prefixes), "--out", str(partial)], check=True)
+                    "--prefixes", str(prefixes), "--out", str(partial)],
+                   check=True, stdout=subprocess.DEVNULL)
     partial.rename(path)
     return path
 

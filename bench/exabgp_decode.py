@@ -5,8 +5,9 @@ never under bgpwire's: ExaBGP is no dependency of bgpwire. Prints one JSON objec
 prefixes, seconds (the decode loop only; cutting the stream into messages is not timed), the
 peak RSS and the ExaBGP version.
 
-The session is set up the way ExaBGP's own configuration checker does it, minus the OPEN
-messages: 4-octet AS numbers, IPv4 and IPv6 unicast, no ADD-PATH, 4096-octet messages.
+The session is what ExaBGP's ``Negotiated`` holds after an OPEN exchange with 4-octet AS
+numbers and IPv4 and IPv6 unicast (no ADD-PATH, 4096-octet messages); logging is initialised
+from ExaBGP's default environment, as the daemon does it.
 Every UPDATE goes through ``Update.unpack_message(body, Direction.IN, negotiated)``, which
 builds every NLRI and attribute object; the prefixes it returns are counted.
 
@@ -25,6 +26,7 @@ from typing import Any
 from exabgp.bgp.message.direction import Direction
 from exabgp.bgp.message.open.capability.negotiated import Negotiated
 from exabgp.bgp.message.update import Update
+from exabgp.environment import getenv
 from exabgp.logger import log
 from exabgp.protocol.family import AFI, SAFI
 
@@ -53,7 +55,7 @@ def bodies(stream: bytes) -> list[bytes]:
 def main() -> int:
     with open(sys.argv[1], "rb") as handle:
         messages = bodies(handle.read())
-    log.silence()  # no debug logging, as in production; its lazy lambdas cost little anyway
+    log.init(getenv())  # as the daemon does: debug logging stays off, its checks still run
     negotiated = session()
     unpack = Update.unpack_message
     incoming = Direction.IN
