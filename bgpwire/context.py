@@ -9,6 +9,7 @@ over after the OPEN exchange.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bgpwire.constants import MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH
 from bgpwire.families import Family
@@ -31,6 +32,12 @@ class Negotiated:
     extended_message: bool = False
     add_path: frozenset[Family] = field(default_factory=frozenset)
     internal: bool | None = None
+    attribute_memo: dict[bytes, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    """Attributes already decoded in this context, by their wire bytes; see ``messages.update``.
+
+    Not part of the value: two equal contexts compare and hash equal whatever they remember.
+    """
 
     @property
     def max_message_length(self) -> int:

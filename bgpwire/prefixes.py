@@ -157,6 +157,9 @@ def _materialize(data: bytes, afi: int, add_path: bool) -> tuple[NLRIItem, ...]:
     return tuple(out)
 
 
+_new = object.__new__
+
+
 class PrefixList(Sequence[NLRIItem]):
     """An immutable sequence of prefixes decoded from wire bytes on first access.
 
@@ -176,7 +179,14 @@ class PrefixList(Sequence[NLRIItem]):
     @classmethod
     def decode(cls, data: bytes, afi: int, add_path: bool) -> PrefixList:
         """Check ``data`` (see :func:`check_prefixes`) and wrap it."""
-        return cls(data, afi, add_path, check_prefixes(data, afi, add_path))
+        count = check_prefixes(data, afi, add_path)
+        prefixes = _new(cls)  # the same as __init__, for a call made once per UPDATE
+        prefixes._raw = data
+        prefixes._afi = afi
+        prefixes._add_path = add_path
+        prefixes._count = count
+        prefixes._items = None
+        return prefixes
 
     def items(self) -> tuple[NLRIItem, ...]:
         """The prefixes as a tuple, built once."""

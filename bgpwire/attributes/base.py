@@ -58,7 +58,11 @@ class PathAttribute:
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        """Build the attribute from its value field; raise ``UpdateMessageError`` if malformed."""
+        """Build the attribute from its value field; raise ``UpdateMessageError`` if malformed.
+
+        Always a new object: the UPDATE decoder records unusual flags on it before anyone else
+        sees it (see :func:`set_received_flags`).
+        """
         raise NotImplementedError
 
     def encode_value(self, ctx: Negotiated) -> bytes:
@@ -76,6 +80,19 @@ class PathAttribute:
     def with_flags(self, flags: int | None) -> Self:
         """A copy carrying ``flags`` as received (``None``: the prescribed ones)."""
         return replace(self, flags=flags)
+
+
+_set_flags = PathAttribute.__dict__["flags"].__set__
+
+
+def set_received_flags(fresh: PathAttribute, flags: int) -> None:
+    """Record the flags an attribute arrived with on the object :meth:`decode_value` just made.
+
+    Only for that moment, while no one else holds the object: it is the one write to a frozen
+    value bgpwire allows itself, and it saves building a second copy of every MP_REACH_NLRI from
+    the many speakers that set Extended Length on it.
+    """
+    _set_flags(fresh, flags)
 
 
 @dataclass(frozen=True, slots=True)

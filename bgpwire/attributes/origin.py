@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self, cast
+from typing import ClassVar, Self
 
 from bgpwire.attributes.base import WELL_KNOWN, PathAttribute
 from bgpwire.constants import AttrType, OriginCode
@@ -30,10 +30,6 @@ class Origin(PathAttribute):
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        # Three possible values: hand out shared immutable instances.
-        hit = _DECODED.get(data)
-        if hit is not None and cls is Origin:
-            return cast(Self, hit)
         if len(data) != 1:
             raise AttributeLengthError(f"ORIGIN of {len(data)} octets, expected 1", data)
         if data[0] not in _VALUES:
@@ -51,4 +47,4 @@ class Origin(PathAttribute):
 
 _VALUES = frozenset(int(code) for code in OriginCode)
 _ENCODED = {code: bytes((code,)) for code in OriginCode}
-_DECODED = {bytes((code,)): Origin(code) for code in OriginCode}
+

@@ -32,7 +32,8 @@ def decode(data: bytes, ctx: Negotiated = DEFAULT_CONTEXT) -> Message:
     Raises a :class:`~bgpwire.errors.ProtocolError` carrying the NOTIFICATION RFC 4271 §6
     prescribes; RFC 7606 problems that leave the session up are reported on the UPDATE instead.
     """
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     message_type, length = check_header(data, ctx.max_message_length)
     if length != len(data):
         raise BadMessageLength(

@@ -34,7 +34,7 @@ def check_header(data: bytes, max_length: int = MAX_MESSAGE_LENGTH) -> tuple[Mes
     if len(data) < HEADER_LENGTH:
         raise BadMessageLength(f"{len(data)} octets cannot hold a message header",
                                len(data).to_bytes(2, "big"))
-    if data[:16] != MARKER:
+    if not data.startswith(MARKER):
         raise ConnectionNotSynchronized("the marker is not all ones")
     length = (data[16] << 8) | data[17]
     type_code = data[18]

@@ -22,6 +22,7 @@ from bgpwire.attributes.base import (
     PathAttribute,
     UnknownAttribute,
     canonical_flags,
+    set_received_flags,
 )
 from bgpwire.attributes.policy import MALFORMED_ACTION, ONCE_ONLY_SESSION_RESET
 from bgpwire.constants import AFI, HEADER_LENGTH, AttrType, MessageType, UpdateMessageSubcode
@@ -60,27 +61,23 @@ _CATEGORY_BITS = int(OPTIONAL | TRANSITIVE)
 _LOCAL_PREF = int(AttrType.LOCAL_PREF)
 _MP_REACH = int(AttrType.MP_REACH_NLRI)
 _MP_TYPES = frozenset({_MP_REACH, int(AttrType.MP_UNREACH_NLRI)})
-_CACHE_LIMIT = 1 << 16
-_CACHEABLE_VALUE = 256
-_caches: dict[Negotiated, dict[bytes, PathAttribute]] = {}
+_MEMO_LIMIT = 1 << 16
+_MEMO_VALUE_LIMIT = 256
 
 
-def _attribute_cache(ctx: Negotiated) -> dict[bytes, PathAttribute]:
-    """Decoded attributes by their wire bytes, per context.
+def _attribute_memo(ctx: Negotiated) -> dict[bytes, PathAttribute]:
+    """Decoded attributes by their wire bytes, for this context.
 
     Attributes are immutable values, and a table repeats them a great deal (every route from one
     peer has the same NEXT_HOP, most share an ORIGIN, many a MED or communities), so one decoded
-    object serves every repeat: faster, and far less memory for a full table. Bounded: a cache
-    that reaches its limit starts again empty.
+    object serves every repeat: faster, and far less memory for a full table. The memo lives in
+    the context, as what the bytes mean depends on it, and it is bounded: one that reaches its
+    limit starts again empty.
     """
-    cache = _caches.get(ctx)
-    if cache is None:
-        if len(_caches) >= 16:
-            _caches.clear()
-        cache = _caches[ctx] = {}
-    elif len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    return cache
+    memo: dict[bytes, PathAttribute] = ctx.attribute_memo
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    return memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +202,11 @@ class Update:
             PrefixList.decode(body[nlri_start:], AFI.IPV4, add_path) if nlri_start < end else ())
         if not attributes_length:
             return _new_update(withdrawn, (), nlri, ())
-        attributes, problems = _decode_attributes(
-            body[attributes_start:nlri_start], ctx, bool(nlri))
+        data = body[attributes_start:nlri_start]
+        clean = _decode_clean_attributes(data, ctx, bool(nlri))
+        if clean is not None:
+            return _new_update(withdrawn, clean, nlri, ())
+        attributes, problems = _decode_attributes(data, ctx, bool(nlri))
         return _new_update(withdrawn, attributes, nlri, problems)
 
 
@@ -227,11 +227,95 @@ def _new_update(
     return update
 
 
+def _bit(*codes: int) -> int:
+    return sum(1 << code for code in codes)
+
+
+_MANDATORY_BITS = _bit(AttrType.ORIGIN, AttrType.AS_PATH)
+_MANDATORY_WITH_NLRI_BITS = _bit(AttrType.ORIGIN, AttrType.AS_PATH, AttrType.NEXT_HOP)
+_MP_REACH_BIT = _bit(AttrType.MP_REACH_NLRI)
+_LOCAL_PREF_BIT = _bit(AttrType.LOCAL_PREF)
+
+
+def _decode_clean_attributes(
+    data: bytes, ctx: Negotiated, has_nlri: bool
+) -> tuple[PathAttribute, ...] | None:
+    """The attributes of an UPDATE with nothing wrong in them, or ``None``.
+
+    This is the path a full table takes, so it does only what a well-formed list needs. At the
+    first sign of trouble (an attribute that does not decode, a repeat, a missing mandatory
+    attribute, a length past the end) it gives up, and :func:`_decode_attributes` goes over the
+    list again, slowly and carefully, to say what is wrong and what RFC 7606 makes of it.
+    """
+    cache = _attribute_memo(ctx)
+    attributes: list[PathAttribute] = []
+    append = attributes.append
+    seen = 0
+    end = len(data)
+    i = 0
+    try:
+        while i < end:
+            flags = data[i]
+            if flags & _EXTENDED_LENGTH:
+                start = i + 4
+                stop = start + ((data[i + 2] << 8) | data[i + 3])
+            else:
+                start = i + 3
+                stop = start + data[i + 2]
+            code = data[i + 1]
+            bit = 1 << code
+            if stop > end or seen & bit:
+                return None
+            seen |= bit
+            raw = data[i:stop]
+            attribute = cache.get(raw)
+            if attribute is None:
+                attribute = _decode_fresh(flags, code, data[start:stop], ctx)
+                if attribute is None:
+                    return None
+                if stop - start <= _MEMO_VALUE_LIMIT and code not in _MP_TYPES:
+                    cache[raw] = attribute
+            append(attribute)
+            i = stop
+    except IndexError:  # a header cut short by the end of the list
+        return None
+    if has_nlri:
+        if seen & _MANDATORY_WITH_NLRI_BITS != _MANDATORY_WITH_NLRI_BITS:
+            return None
+    elif seen & _MP_REACH_BIT and seen & _MANDATORY_BITS != _MANDATORY_BITS:
+        return None
+    if seen & _LOCAL_PREF_BIT and ctx.internal is False:
+        return None
+    return tuple(attributes)
+
+
+def _decode_fresh(flags: int, code: int, value: bytes, ctx: Negotiated) -> PathAttribute | None:
+    """Decode one attribute not seen before; ``None`` if anything about it is wrong."""
+    attribute_cls = ATTRIBUTE_TYPES.get(code)
+    length = len(value)
+    if attribute_cls is None:
+        if not flags & _OPTIONAL:
+            return None
+        category = UnknownAttribute.CATEGORY
+        prescribed = category | _EXTENDED_LENGTH if length > 255 else category
+        return UnknownAttribute(code=code, value=value, flags=None if flags == prescribed else flags)
+    category = attribute_cls.CATEGORY
+    if flags & _CATEGORY_BITS != category:
+        return None
+    try:
+        attribute = attribute_cls.decode_value(value, ctx)
+    except UpdateMessageError:
+        return None
+    if flags != (category | _EXTENDED_LENGTH if length > 255 else category):
+        set_received_flags(attribute, flags)
+    return attribute
+
+
 def _decode_attributes(
     data: bytes, ctx: Negotiated, has_nlri: bool
 ) -> tuple[tuple[PathAttribute, ...], tuple[AttributeProblem, ...]]:
     """The path attributes field: what decoded, and what RFC 7606 found wrong."""
-    cache = _attribute_cache(ctx)
+    cache = _attribute_memo(ctx)
     attributes: list[PathAttribute] = []
     problems: list[AttributeProblem] = []
     seen: set[int] = set()
@@ -276,7 +360,7 @@ def _decode_attributes(
         attribute = _decode_attribute(flags, code, raw, data[start:stop], ctx, problems=problems)
         if attribute is None:
             continue
-        if length <= _CACHEABLE_VALUE and code not in _MP_TYPES:
+        if length <= _MEMO_VALUE_LIMIT and code not in _MP_TYPES:
             cache[raw] = attribute
         attributes.append(attribute)
     if ctx.internal is False and _LOCAL_PREF in seen:
@@ -314,7 +398,7 @@ def _decode_attribute(
         problems.append(AttributeProblem.from_error(code, action, error))
         return None
     if flags != canonical_flags(attribute_cls.CATEGORY, len(value)):
-        attribute = attribute.with_flags(flags)
+        set_received_flags(attribute, flags)
     return attribute
 
 
