@@ -298,7 +298,8 @@ def _decode_fresh(flags: int, code: int, value: bytes, ctx: Negotiated) -> PathA
             return None
         category = UnknownAttribute.CATEGORY
         prescribed = category | _EXTENDED_LENGTH if length > 255 else category
-        return UnknownAttribute(code=code, value=value, flags=None if flags == prescribed else flags)
+        kept = None if flags == prescribed else flags
+        return UnknownAttribute(code=code, value=value, flags=kept)
     category = attribute_cls.CATEGORY
     if flags & _CATEGORY_BITS != category:
         return None
