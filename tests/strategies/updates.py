@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 
 from bgpwire.attributes import MPReachNLRI, MPUnreachNLRI, PathAttribute, UnknownAttribute
 from bgpwire.attributes.base import OPTIONAL_NON_TRANSITIVE, OPTIONAL_TRANSITIVE, PARTIAL
+from bgpwire.constants import AttrType
 from bgpwire.families import IPV4_UNICAST
 from bgpwire.messages import Keepalive, Message, Update
-from bgpwire.constants import AttrType
 from tests.strategies.attributes import as_paths, next_hops, nlri_items, origins, path_attributes
 from tests.strategies.messages import notifications, opens, route_refreshes
 
