@@ -112,7 +112,8 @@ def _value(item: Any) -> JSONValue:
     if isinstance(item, PathPrefix):
         return {"prefix": str(item.prefix), "path_id": item.path_id}
     if isinstance(item, tuple) and hasattr(item, "_fields"):
-        return {name: _value(getattr(item, name)) for name in item._fields}
+        return {name: _value(getattr(item, name)) for name in item._fields
+                if name not in _SHOWN_ONLY_WHEN_SET or getattr(item, name)}
     if isinstance(item, tuple | list | PrefixList):
         return [_value(element) for element in item]
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
