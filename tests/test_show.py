@@ -17,8 +17,8 @@ from bgpwire import (
     Origin,
     OriginCode,
     PathPrefix,
-    Update,
     UnknownAttribute,
+    Update,
     WellKnownCommunity,
 )
 from bgpwire.__main__ import main
