@@ -55,7 +55,8 @@ def test_path_prefix_and_notification_json() -> None:
     shutdown = to_json(Notification.shutdown("maintenance"))
     assert shutdown == {"type": "NOTIFICATION", "code": 6, "subcode": 2,
                         "error": "CEASE/ADMINISTRATIVE_SHUTDOWN",
-                        "data": "0b" + b"maintenance".hex(), "shutdown_communication": "maintenance"}
+                        "data": "0b" + b"maintenance".hex(),
+                        "shutdown_communication": "maintenance"}
     assert to_json(Notification(99, 7, b""))["error"] == "99/7"
     assert to_json(Keepalive()) == {"type": "KEEPALIVE"}
 
