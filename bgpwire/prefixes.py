@@ -99,6 +99,29 @@ _HOST_MASKS = {
     afi: [((1 << length) - 1) << (bits - length) for length in range(bits + 1)]
     for afi, bits in _MAX_LENGTH.items()
 }
+_FAST_BUILD: dict[int, Any] = {
+    afi: build for afi, build in _BUILD.items() if build.__name__ == "build"}
+"""The AFIs whose fast builder passed its import-time check, which
+:func:`_materialize_plain` copies."""
+_PLAIN: dict[int, tuple[Any, Any, list[tuple[int, int, int, Any]]]] = {
+    afi: (network_cls, address_cls, [
+        ((length + 7) >> 3, bits - 8 * ((length + 7) >> 3), _HOST_MASKS[afi][length],
+         network_cls((0, length)).netmask if length < bits - 1 else None)
+        for length in range(bits + 1)])
+    for afi, bits, network_cls, address_cls in (
+        (AFI.IPV4, 32, IPv4Network, IPv4Address), (AFI.IPV6, 128, IPv6Network, IPv6Address))
+}
+"""Per AFI: the classes, and per prefix length its size in octets, the shift that puts those
+octets in place, the host mask, and the netmask (``None`` where the stdlib builds the object)."""
+
+
+_STEPS: dict[int, tuple[int, ...]] = {
+    afi: tuple(1 + ((length + 7) >> 3) if length <= bits else 1 << 20 for length in range(256))
+    for afi, bits in _MAX_LENGTH.items()
+}
+"""Per AFI and length octet: how far an entry without path identifier reaches (length octet
+included). A length beyond the address size steps far past any message, so the entry's bad
+length shows up as a field that does not end where it should."""
 
 
 def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
@@ -107,33 +130,45 @@ def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
     Raises :class:`InvalidNetworkField` for a length beyond the address size or a prefix cut
     short (RFC 4271 §6.3, RFC 7606 §5.3).
     """
+    if not add_path:
+        # Every UPDATE of a full table comes through here: one table lookup per prefix and no
+        # branch. Only a field that does not add up goes to the careful loop, which says why.
+        steps = _STEPS[afi]
+        end = len(data)
+        i = 0
+        count = 0
+        while i < end:
+            i += steps[data[i]]
+            count += 1
+        if i == end:
+            return count
+    return _check_prefixes(data, afi, add_path)
+
+
+def _check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
+    """:func:`check_prefixes` one prefix at a time, raising the error that fits what is wrong."""
     max_length = _MAX_LENGTH[afi]
     end = len(data)
     i = 0
     count = 0
-    if add_path:
-        while i < end:
+    while i < end:
+        if add_path:
             i += 4
             if i >= end:
                 raise InvalidNetworkField("NLRI ends inside a path identifier")
-            length = data[i]
-            if length > max_length:
-                raise InvalidNetworkField(f"prefix length {length} exceeds {max_length}")
-            i += 1 + ((length + 7) >> 3)
-            count += 1
-    else:
-        while i < end:
-            length = data[i]
-            if length > max_length:
-                raise InvalidNetworkField(f"prefix length {length} exceeds {max_length}")
-            i += 1 + ((length + 7) >> 3)
-            count += 1
+        length = data[i]
+        if length > max_length:
+            raise InvalidNetworkField(f"prefix length {length} exceeds {max_length}")
+        i += 1 + ((length + 7) >> 3)
+        count += 1
     if i != end:
         raise InvalidNetworkField("NLRI ends inside a prefix")
     return count
 
 
 def _materialize(data: bytes, afi: int, add_path: bool) -> tuple[NLRIItem, ...]:
+    if not add_path and _BUILD[afi] is _FAST_BUILD.get(afi):
+        return _materialize_plain(data, afi)
     bits = _MAX_LENGTH[afi]
     build = _BUILD[afi]
     masks = _HOST_MASKS[afi]
@@ -154,6 +189,44 @@ def _materialize(data: bytes, afi: int, add_path: bool) -> tuple[NLRIItem, ...]:
         i += size
         network = build(value, length)
         append(network if path_id < 0 else PathPrefix(path_id, network))
+    return tuple(out)
+
+
+def _materialize_plain(data: bytes, afi: int) -> tuple[Prefix, ...]:
+    """:func:`_materialize` without path identifiers, for when the fast builder is in use.
+
+    What a consumer reading a full table pays per prefix, so the builder is written out inline
+    (specialised copy of ``build`` in :func:`_network_builder`, which checked at import time that
+    its objects equal the stdlib's) and each length's shift, mask, netmask and size are looked
+    up once, from one table.
+    """
+    network_cls, address_cls, table = _PLAIN[afi]
+    v6 = afi == AFI.IPV6
+    new = object.__new__
+    from_bytes = int.from_bytes
+    out: list[Prefix] = []
+    append = out.append
+    end = len(data)
+    i = 0
+    while i < end:
+        length = data[i]
+        size, shift, mask, netmask = table[length]
+        if netmask is None:  # the two longest lengths: the stdlib constructor (see build)
+            append(network_cls(((from_bytes(data[i + 1:i + 1 + size], "big") << shift) & mask,
+                                length)))
+            i += 1 + size
+            continue
+        address = new(address_cls)
+        i += 1
+        address._ip = (from_bytes(data[i:i + size], "big") << shift) & mask
+        if v6:
+            address._scope_id = None
+        i += size
+        network = new(network_cls)
+        network.network_address = address
+        network.netmask = netmask
+        network._prefixlen = length
+        append(network)
     return tuple(out)
 
 
