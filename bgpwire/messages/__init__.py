@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bgpwire.constants import HEADER_LENGTH, MessageType
+from bgpwire.constants import HEADER_LENGTH, MARKER, MAX_MESSAGE_LENGTH, MessageType
 from bgpwire.context import DEFAULT_CONTEXT, Negotiated
 from bgpwire.errors import BadMessageLength
 from bgpwire.framer import Framer
@@ -13,7 +13,9 @@ from bgpwire.messages.keepalive import Keepalive
 from bgpwire.messages.notification import Notification
 from bgpwire.messages.open import Open
 from bgpwire.messages.route_refresh import RouteRefresh
-from bgpwire.messages.update import Update, pack_announcements, pack_withdrawals
+from bgpwire.messages.update import Update, decode_update, pack_announcements, pack_withdrawals
+
+_UPDATE = bytes((MessageType.UPDATE,))
 
 Message = Open | Update | Notification | Keepalive | RouteRefresh
 
@@ -34,6 +36,13 @@ def decode(data: bytes, ctx: Negotiated = DEFAULT_CONTEXT) -> Message:
     """
     if type(data) is not bytes:
         data = bytes(data)
+    length = len(data)
+    # Most messages are UPDATEs whose header is in order: check just that, and decode the body
+    # in place. Anything else takes the full header check below, which says what is wrong.
+    if (data[18:19] == _UPDATE and 23 <= length == (data[16] << 8) | data[17]
+            and (length <= MAX_MESSAGE_LENGTH or length <= ctx.max_message_length)
+            and data.startswith(MARKER)):
+        return decode_update(data, HEADER_LENGTH, ctx)
     message_type, length = check_header(data, ctx.max_message_length)
     if length != len(data):
         raise BadMessageLength(

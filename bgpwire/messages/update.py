@@ -183,48 +183,56 @@ class Update:
     @classmethod
     def decode_body(cls, body: bytes, ctx: Negotiated) -> Update:
         """Decode the message body (after the header). See the module docstring for errors."""
-        end = len(body)
-        withdrawn_length = (body[0] << 8) | body[1]
-        attributes_start = 4 + withdrawn_length
-        if attributes_start > end:
-            raise MalformedAttributeList(
-                f"withdrawn routes length {withdrawn_length} overruns the message")
-        attributes_length = (body[attributes_start - 2] << 8) | body[attributes_start - 1]
-        nlri_start = attributes_start + attributes_length
-        if nlri_start > end:
-            raise MalformedAttributeList(
-                f"total path attribute length {attributes_length} overruns the message")
-        add_path = IPV4_UNICAST in ctx.add_path if ctx.add_path else False
-        withdrawn: Sequence[NLRIItem] = (
-            PrefixList.decode(body[2:attributes_start - 2], AFI.IPV4, add_path)
-            if withdrawn_length else ())
-        nlri: Sequence[NLRIItem] = (
-            PrefixList.decode(body[nlri_start:], AFI.IPV4, add_path) if nlri_start < end else ())
-        if not attributes_length:
-            return _new_update(withdrawn, (), nlri, ())
-        data = body[attributes_start:nlri_start]
-        clean = _decode_clean_attributes(data, ctx, bool(nlri))
-        if clean is not None:
-            return _new_update(withdrawn, clean, nlri, ())
-        attributes, problems = _decode_attributes(data, ctx, bool(nlri))
-        return _new_update(withdrawn, attributes, nlri, problems)
+        return decode_update(body, 0, ctx)
 
 
-_new = object.__new__
-_set = object.__setattr__
+def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
+    """Decode the UPDATE body that begins at ``start`` in ``data`` and runs to its end.
 
-
-def _new_update(
-    withdrawn: Sequence[NLRIItem], attributes: tuple[PathAttribute, ...],
-    nlri: Sequence[NLRIItem], problems: tuple[AttributeProblem, ...],
-) -> Update:
-    """Build a decoded UPDATE without re-running the checks its bytes already passed."""
+    :func:`bgpwire.decode` hands over the whole message with ``start`` past the header, which
+    spares copying every body out of its message.
+    """
+    end = len(data)
+    withdrawn_length = (data[start] << 8) | data[start + 1]
+    attributes_start = start + 4 + withdrawn_length
+    if attributes_start > end:
+        raise MalformedAttributeList(
+            f"withdrawn routes length {withdrawn_length} overruns the message")
+    attributes_length = (data[attributes_start - 2] << 8) | data[attributes_start - 1]
+    nlri_start = attributes_start + attributes_length
+    if nlri_start > end:
+        raise MalformedAttributeList(
+            f"total path attribute length {attributes_length} overruns the message")
+    add_path = IPV4_UNICAST in ctx.add_path if ctx.add_path else False
+    withdrawn: Sequence[NLRIItem] = (
+        _prefix_list(data[start + 2:attributes_start - 2], _IPV4, add_path)
+        if withdrawn_length else ())
+    nlri: Sequence[NLRIItem] = (
+        _prefix_list(data[nlri_start:], _IPV4, add_path) if nlri_start < end else ())
+    problems: tuple[AttributeProblem, ...] = ()
+    if not attributes_length:
+        attributes: tuple[PathAttribute, ...] | None = ()
+    else:
+        attributes = _decode_clean_attributes(data, attributes_start, nlri_start, ctx, bool(nlri))
+        if attributes is None:
+            attributes, problems = _decode_attributes(
+                data[attributes_start:nlri_start], ctx, bool(nlri))
+    # Built without re-running the checks its bytes already passed, writing the slots directly.
     update = _new(Update)
-    _set(update, "withdrawn", withdrawn)
-    _set(update, "attributes", attributes)
-    _set(update, "nlri", nlri)
-    _set(update, "problems", problems)
+    _SET_WITHDRAWN(update, withdrawn)
+    _SET_ATTRIBUTES(update, attributes)
+    _SET_NLRI(update, nlri)
+    _SET_PROBLEMS(update, problems)
     return update
+
+
+_IPV4 = int(AFI.IPV4)
+_prefix_list = PrefixList.decode
+_new = object.__new__
+_SET_WITHDRAWN = Update.__dict__["withdrawn"].__set__
+_SET_ATTRIBUTES = Update.__dict__["attributes"].__set__
+_SET_NLRI = Update.__dict__["nlri"].__set__
+_SET_PROBLEMS = Update.__dict__["problems"].__set__
 
 
 def _bit(*codes: int) -> int:
@@ -235,26 +243,39 @@ _MANDATORY_BITS = _bit(AttrType.ORIGIN, AttrType.AS_PATH)
 _MANDATORY_WITH_NLRI_BITS = _bit(AttrType.ORIGIN, AttrType.AS_PATH, AttrType.NEXT_HOP)
 _MP_REACH_BIT = _bit(AttrType.MP_REACH_NLRI)
 _LOCAL_PREF_BIT = _bit(AttrType.LOCAL_PREF)
+_DECODERS = {code: (cls.decode_value, cls.CATEGORY) for code, cls in ATTRIBUTE_TYPES.items()}
+"""Per known type code: its decoder and the Optional/Transitive bits it must arrive with."""
+_SEEN_ONCE: PathAttribute = UnknownAttribute()
+"""What the memo holds for attribute bytes met once (see :func:`_decode_clean_attributes`): an
+object no decoding returns, only ever compared by identity."""
 
 
 def _decode_clean_attributes(
-    data: bytes, ctx: Negotiated, has_nlri: bool
+    data: bytes, i: int, end: int, ctx: Negotiated, has_nlri: bool
 ) -> tuple[PathAttribute, ...] | None:
-    """The attributes of an UPDATE with nothing wrong in them, or ``None``.
+    """The attributes in ``data[i:end]`` of an UPDATE with nothing wrong in them, or ``None``.
 
     This is the path a full table takes, so it does only what a well-formed list needs. At the
     first sign of trouble (an attribute that does not decode, a repeat, a missing mandatory
     attribute, a length past the end) it gives up, and :func:`_decode_attributes` goes over the
     list again, slowly and carefully, to say what is wrong and what RFC 7606 makes of it.
+
+    An attribute enters the memo the second time its bytes are seen; the first time only the
+    bytes are recorded. Most AS_PATHs and communities of a table are unique to their UPDATE, and
+    memoising those would keep alive, for nothing, objects the garbage collector must then keep
+    walking (a quarter of the decoding time on a full table); the bytes themselves are never
+    tracked by the collector. (The decoding of :func:`_decode_fresh` is written out inline here,
+    as every attribute not yet in the memo goes through it.)
     """
     cache = _attribute_memo(ctx)
+    get = cache.get
+    decoders = _DECODERS
     attributes: list[PathAttribute] = []
     append = attributes.append
     seen = 0
-    end = len(data)
-    i = 0
     try:
         while i < end:
+            # A header cut short by the end of the list makes ``stop`` overrun ``end``.
             flags = data[i]
             if flags & _EXTENDED_LENGTH:
                 start = i + 4
@@ -268,16 +289,32 @@ def _decode_clean_attributes(
                 return None
             seen |= bit
             raw = data[i:stop]
-            attribute = cache.get(raw)
-            if attribute is None:
-                attribute = _decode_fresh(flags, code, data[start:stop], ctx)
-                if attribute is None:
-                    return None
+            memoised = get(raw)
+            if memoised is not None and memoised is not _SEEN_ONCE:
+                attribute = memoised
+            else:
+                known = decoders.get(code)
+                if known is None:
+                    unknown = _decode_fresh(flags, code, data[start:stop], ctx)
+                    if unknown is None:
+                        return None
+                    attribute = unknown
+                else:
+                    decode_value, category = known
+                    if flags & _CATEGORY_BITS != category:
+                        return None
+                    try:
+                        attribute = decode_value(data[start:stop], ctx)
+                    except UpdateMessageError:
+                        return None
+                    if flags != (
+                            category | _EXTENDED_LENGTH if stop - start > 255 else category):
+                        set_received_flags(attribute, flags)
                 if stop - start <= _MEMO_VALUE_LIMIT and code not in _MP_TYPES:
-                    cache[raw] = attribute
+                    cache[raw] = _SEEN_ONCE if memoised is None else attribute
             append(attribute)
             i = stop
-    except IndexError:  # a header cut short by the end of the list
+    except IndexError:  # a header cut short by the end of the message
         return None
     if has_nlri:
         if seen & _MANDATORY_WITH_NLRI_BITS != _MANDATORY_WITH_NLRI_BITS:
@@ -355,7 +392,7 @@ def _decode_attributes(
             continue
         seen.add(code)
         cached = cache.get(raw)
-        if cached is not None:
+        if cached is not None and cached is not _SEEN_ONCE:
             attributes.append(cached)
             continue
         attribute = _decode_attribute(flags, code, raw, data[start:stop], ctx, problems=problems)

@@ -1,0 +1,243 @@
+"""The decoder's fast paths against the careful code they stand in for.
+
+Each fast path (the prefix-length step table, the inline network builder, UPDATE bodies decoded
+in place inside their message, the attribute memo that admits bytes on their second sighting,
+the IPv6 unicast MP_REACH_NLRI reader) must give exactly what the general code gives, and leave
+anything unusual to it.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bgpwire.attributes import ASPath, MPReachNLRI, MultiExitDisc, NextHop, Origin
+from bgpwire.constants import AFI, MARKER
+from bgpwire.context import Negotiated
+from bgpwire.errors import InvalidNetworkField, ProtocolError
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.messages import Update, decode
+from bgpwire.prefixes import (
+    PathPrefix,
+    PrefixList,
+    _check_prefixes,
+    _materialize,
+    check_prefixes,
+)
+
+BITS = {AFI.IPV4: 32, AFI.IPV6: 128}
+NETWORK: dict[AFI, type[IPv4Network] | type[IPv6Network]] = {
+    AFI.IPV4: IPv4Network, AFI.IPV6: IPv6Network}
+
+
+def every_length(afi: AFI, fill: int) -> tuple[bytes, list[IPv4Network | IPv6Network]]:
+    """One prefix of each length, its octets all ``fill`` (so host bits are set on the wire)."""
+    bits = BITS[afi]
+    data = b""
+    expected: list[IPv4Network | IPv6Network] = []
+    for length in range(bits + 1):
+        size = (length + 7) >> 3
+        data += bytes((length,)) + bytes((fill,)) * size
+        value = int.from_bytes(bytes((fill,)) * size, "big") << (bits - 8 * size)
+        value &= ((1 << length) - 1) << (bits - length)
+        expected.append(NETWORK[afi]((value, length)))
+    return data, expected
+
+
+@pytest.mark.parametrize("afi", [AFI.IPV4, AFI.IPV6])
+@pytest.mark.parametrize("fill", [0x00, 0xA5, 0xFF])
+def test_every_prefix_length_builds_the_stdlib_network(afi: AFI, fill: int) -> None:
+    data, expected = every_length(afi, fill)
+    assert check_prefixes(data, afi, False) == len(expected)
+    built = [n for n in _materialize(data, afi, False) if not isinstance(n, PathPrefix)]
+    assert tuple(built) == tuple(expected)
+    assert [str(n) for n in built] == [str(n) for n in expected]
+    assert [hash(n) for n in built] == [hash(n) for n in expected]
+    assert [n.broadcast_address for n in built] == [n.broadcast_address for n in expected]
+    assert [list(n.hosts())[:2] for n in built[-3:]] == [
+        list(n.hosts())[:2] for n in expected[-3:]]
+
+
+@pytest.mark.parametrize("afi", [AFI.IPV4, AFI.IPV6])
+def test_prefixes_with_path_identifiers_take_the_general_builder(afi: AFI) -> None:
+    data, expected = every_length(afi, 0x5A)
+    with_ids = b""
+    i = 0
+    for n, network in enumerate(expected):
+        size = 1 + ((network.prefixlen + 7) >> 3)
+        with_ids += n.to_bytes(4, "big") + data[i:i + size]
+        i += size
+    built = PrefixList.decode(with_ids, afi, add_path=True)
+    assert tuple(built) == tuple(PathPrefix(n, net) for n, net in enumerate(expected))
+
+
+@given(st.binary(max_size=40), st.sampled_from([AFI.IPV4, AFI.IPV6]), st.booleans())
+def test_check_prefixes_agrees_with_the_careful_loop(
+    data: bytes, afi: AFI, add_path: bool
+) -> None:
+    try:
+        expected: int | str = _check_prefixes(data, afi, add_path)
+    except InvalidNetworkField as error:
+        expected = error.reason
+    try:
+        got: int | str = check_prefixes(data, afi, add_path)
+    except InvalidNetworkField as error:
+        got = error.reason
+    assert got == expected
+
+
+@pytest.mark.parametrize(("afi", "data", "reason"), [
+    (AFI.IPV4, bytes((33, 1, 2, 3, 4, 5)), "prefix length 33 exceeds 32"),
+    (AFI.IPV4, bytes((24, 10, 0, 0, 255)), "prefix length 255 exceeds 32"),
+    (AFI.IPV4, bytes((24, 10, 0)), "NLRI ends inside a prefix"),
+    (AFI.IPV6, bytes((129,)) + bytes(17), "prefix length 129 exceeds 128"),
+    (AFI.IPV6, bytes((48, 0x20, 1)), "NLRI ends inside a prefix"),
+])
+def test_malformed_prefixes_are_reported_as_the_careful_loop_says(
+    afi: AFI, data: bytes, reason: str
+) -> None:
+    with pytest.raises(InvalidNetworkField) as raised:
+        check_prefixes(data, afi, False)
+    assert raised.value.reason == reason
+
+
+# --- UPDATEs decoded in place ------------------------------------------------------------------
+
+ORIGIN_IGP = bytes.fromhex("40 01 01 00")
+AS_PATH = bytes.fromhex("40 02 0a 02 02 0000fde9 0000fdea")
+NEXT_HOP = bytes.fromhex("40 03 04 c0000201")
+MED_100 = bytes.fromhex("80 04 04 00000064")
+MP_REACH_V6 = bytes.fromhex(
+    "80 0e 1a 0002 01 10 20010db8000000000000000000000001 00 20 20010db8")
+
+
+def message(withdrawn: bytes, attributes: bytes, nlri: bytes) -> bytes:
+    body = (len(withdrawn).to_bytes(2, "big") + withdrawn
+            + len(attributes).to_bytes(2, "big") + attributes + nlri)
+    return MARKER + (19 + len(body)).to_bytes(2, "big") + b"\x02" + body
+
+
+def both_ways(data: bytes, ctx: Negotiated) -> Update | str:
+    """decode() on the message, checked against decode_body() on a copy of its body."""
+    try:
+        by_body: Update | str = Update.decode_body(data[19:], Negotiated(
+            four_octet_as=ctx.four_octet_as, extended_message=ctx.extended_message,
+            add_path=ctx.add_path, internal=ctx.internal))
+    except ProtocolError as error:
+        by_body = repr(error)
+    try:
+        decoded = decode(data, ctx)
+        assert isinstance(decoded, Update)
+        in_place: Update | str = decoded
+    except ProtocolError as error:
+        in_place = repr(error)
+    assert in_place == by_body
+    if isinstance(in_place, Update) and isinstance(by_body, Update):
+        assert in_place.problems == by_body.problems
+    return in_place
+
+
+@pytest.mark.parametrize("attributes", [
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100,
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + bytes.fromhex("40 01"),       # header cut short
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + bytes.fromhex("90 04 00"),    # extended header cut short
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + bytes.fromhex("80 04 08 0000"),  # value overruns the list
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + bytes.fromhex("80 04 02 0000"),  # malformed MED
+    ORIGIN_IGP + ORIGIN_IGP + AS_PATH + NEXT_HOP,                   # repeated
+    ORIGIN_IGP + AS_PATH,                                           # NEXT_HOP missing
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + bytes.fromhex("c0 63 02 abcd"),  # unknown, optional
+    ORIGIN_IGP + AS_PATH + NEXT_HOP + bytes.fromhex("90 04 0004 00000064"),  # extended length
+])
+def test_update_bodies_decode_the_same_in_place_and_copied(attributes: bytes) -> None:
+    # The NLRI after the attributes is what a header cut short would read into, in place.
+    data = message(bytes.fromhex("18 cb0071"), attributes, bytes.fromhex("18 c63364 10 0a0b"))
+    ctx = Negotiated()
+    for _ in range(3):  # bytes unseen, seen once, memoised
+        both_ways(data, ctx)
+
+
+def test_headers_the_fast_path_does_not_take_are_checked_in_full() -> None:
+    good = message(b"", ORIGIN_IGP + AS_PATH + NEXT_HOP, bytes.fromhex("18 c63364"))
+    assert isinstance(decode(good), Update)
+    bad_marker = b"\x00" + good[1:]
+    short_length = good[:16] + (len(good) - 1).to_bytes(2, "big") + good[18:]
+    too_short = MARKER + (22).to_bytes(2, "big") + b"\x02" + b"\x00\x00\x00"
+    for data in (bad_marker, short_length, too_short, good[:18]):
+        with pytest.raises(ProtocolError):
+            decode(data)
+
+
+def test_long_update_on_an_extended_message_session() -> None:
+    nlri = bytes.fromhex("18 c63364") * 1500
+    data = message(b"", ORIGIN_IGP + AS_PATH + NEXT_HOP, nlri)
+    assert len(data) > 4096
+    with pytest.raises(ProtocolError):
+        decode(data)
+    update = both_ways(data, Negotiated(extended_message=True))
+    assert isinstance(update, Update) and len(update.nlri) == 1500
+
+
+# --- the attribute memo -------------------------------------------------------------------------
+
+
+def test_memoised_attributes_are_shared_from_the_second_sighting() -> None:
+    ctx = Negotiated()
+    data = message(b"", ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100, bytes.fromhex("18 c63364"))
+    first, second, third = (decode(data, ctx) for _ in range(3))
+    assert isinstance(first, Update) and isinstance(second, Update) and isinstance(third, Update)
+    assert first == second == third
+    assert all(a is b for a, b in zip(second.attributes, third.attributes, strict=True))
+
+
+def test_bytes_seen_once_never_leak_into_a_decoded_update() -> None:
+    ctx = Negotiated()
+    clean = message(b"", ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100, bytes.fromhex("18 c63364"))
+    decode(clean, ctx)  # every attribute's bytes are now seen once
+    # The same bytes in a list the careful decoder has to go over (a malformed extra attribute).
+    broken = message(b"", ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100 + bytes.fromhex(
+        "c0 10 03 000000"), bytes.fromhex("18 c63364"))
+    update = decode(broken, ctx)
+    fresh = decode(broken, Negotiated())
+    assert isinstance(update, Update) and isinstance(fresh, Update)
+    assert update.problems and update.problems == fresh.problems
+    assert update.attributes == fresh.attributes
+    assert [type(a) for a in update.attributes] == [Origin, ASPath, NextHop, MultiExitDisc]
+
+
+# --- MP_REACH_NLRI for IPv6 unicast ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [
+    bytes.fromhex("0002 01 10 20010db8000000000000000000000001 00 20 20010db8 30 20010db80001"),
+    bytes.fromhex("0002 01 10 20010db8000000000000000000000001 07"),          # no NLRI, reserved
+    bytes.fromhex("0002 01 20 20010db8000000000000000000000001"
+                  "fe800000000000000000000000000001 00 20 20010db8"),       # with link-local
+    bytes.fromhex("0002 01 04 c0000201 00 20 20010db8"),                    # v4 hop: malformed
+    bytes.fromhex("0002 01 10 20010db8000000000000000000000001 00 81"),    # length 129
+    bytes.fromhex("0002 01 10 20010db8000000000000000000000001 00 30 2001"),  # cut short
+    bytes.fromhex("0002 01 10 20010db8"),                                    # hop overruns
+    bytes.fromhex("0002 02 10 20010db8000000000000000000000001 00 20 20010db8"),  # multicast
+])
+@pytest.mark.parametrize("add_path", [False, True])
+def test_mp_reach_ipv6_unicast_decodes_as_the_general_reader(value: bytes, add_path: bool) -> None:
+    ctx = Negotiated(add_path=frozenset({IPV6_UNICAST}) if add_path else frozenset())
+    attribute = bytes((0x80, 0x0E, len(value))) + value
+    data = message(b"", ORIGIN_IGP + AS_PATH + attribute, b"")
+    update = both_ways(data, ctx)
+    if isinstance(update, Update) and update.mp_reach is not None:
+        reach = update.mp_reach
+        rebuilt = MPReachNLRI(reach.family, reach.next_hops, tuple(reach.nlri),
+                              reserved=reach.reserved)
+        assert rebuilt == reach
+        assert rebuilt.encode(ctx) == attribute
+
+
+def test_add_path_for_another_family_leaves_ipv6_prefixes_plain() -> None:
+    ctx = Negotiated(add_path=frozenset({IPV4_UNICAST}))
+    data = message(b"", ORIGIN_IGP + AS_PATH + MP_REACH_V6, b"")
+    update = both_ways(data, ctx)
+    assert isinstance(update, Update) and update.mp_reach is not None
+    assert tuple(update.mp_reach.nlri) == (IPv6Network("2001:db8::/32"),)
