@@ -1,0 +1,103 @@
+"""Fixtures for the interop tests: one namespace pair per test session, the daemons inside one.
+
+Not root, or no ``ip netns``: every interop test skips, saying why. As root a missing daemon
+is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.interop import bird, frr
+from tests.interop.bird import BIRD
+from tests.interop.daemons import PRIMARY_HOST, Daemon
+from tests.interop.exabgp import ExaBGP
+from tests.interop.frr import FRR
+from tests.interop.gobgp import GoBGP
+from tests.interop.netns import Topology, unavailable_reason
+
+DAEMONS: dict[str, type[Daemon]] = {"frr": FRR, "gobgp": GoBGP, "bird": BIRD, "exabgp": ExaBGP}
+BINARIES: dict[str, tuple[str, ...]] = {
+    "frr": (frr.BGPD, "vtysh"),
+    "gobgp": ("gobgpd", "gobgp"),
+    "bird": ("bird", "birdc"),
+    "exabgp": ("exabgp",),
+}
+
+SIDE_A_HOSTS = [
+    PRIMARY_HOST,
+    *(cls.plan.peer_host for cls in DAEMONS.values()),
+    frr.MD5_PEER_HOST,
+    frr.BAD_AS_PEER_HOST,
+    frr.ACTIVE_PEER_HOST,
+    bird.ACTIVE_PEER_HOST,
+]
+SIDE_B_HOSTS = [cls.plan.daemon_host for cls in DAEMONS.values()]
+
+
+def _missing(name: str) -> list[str]:
+    return [binary for binary in BINARIES[name] if shutil.which(binary) is None]
+
+
+@pytest.fixture(scope="session")
+def topology() -> Iterator[Topology]:
+    reason = unavailable_reason()
+    if reason is not None:
+        print(f"\ninterop tests skipped: {reason}")
+        pytest.skip(reason)
+    topo = Topology.for_pid()
+    try:
+        topo.create(SIDE_A_HOSTS, SIDE_B_HOSTS)
+        yield topo
+    finally:
+        topo.destroy()
+
+
+@pytest.fixture(scope="session")
+def lab(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        dict[str, Daemon]]:
+    """Every installed daemon, started together in the daemon namespace, stopped at the end."""
+    work = tmp_path_factory.mktemp("interop")
+    work.chmod(0o755)
+    running: dict[str, Daemon] = {}
+    try:
+        for name, cls in DAEMONS.items():
+            if not _missing(name):
+                running[name] = cls(topology, work / name)
+                running[name].start()
+        for daemon in running.values():
+            daemon.wait_ready()
+        yield running
+    finally:
+        for daemon in running.values():
+            daemon.stop()
+
+
+def _daemon(lab: dict[str, Daemon], name: str) -> Daemon:
+    if name not in lab:
+        pytest.fail(f"{name} is not installed (missing {', '.join(_missing(name))}); "
+                    "scripts/test installs it: apt-get install frr gobgpd bird2 exabgp")
+    return lab[name]
+
+
+@pytest.fixture(params=list(DAEMONS))
+def daemon(request: pytest.FixtureRequest, lab: dict[str, Daemon]) -> Daemon:
+    """Each daemon in turn."""
+    return _daemon(lab, str(request.param))
+
+
+@pytest.fixture
+def frr_daemon(lab: dict[str, Daemon]) -> FRR:
+    found = _daemon(lab, "frr")
+    assert isinstance(found, FRR)
+    return found
+
+
+@pytest.fixture
+def bird_daemon(lab: dict[str, Daemon]) -> BIRD:
+    found = _daemon(lab, "bird")
+    assert isinstance(found, BIRD)
+    return found

@@ -1,0 +1,154 @@
+"""Daemon processes as direct children, polling with deadlines, and the parsed form of a route."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+POLL_INTERVAL = 0.05
+DEFAULT_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class RibEntry:
+    """One route as a daemon shows it, reduced to what the tests compare."""
+
+    prefix: str
+    next_hop: str
+    as_path: tuple[int, ...]
+    med: int | None = None
+    communities: frozenset[str] = frozenset()
+    large_communities: frozenset[str] = frozenset()
+
+
+class DaemonDied(AssertionError):
+    pass
+
+
+@dataclass
+class DaemonProcess:
+    """A daemon started with ``ip netns exec`` (which execs it: the child is the daemon)."""
+
+    name: str
+    log_path: Path
+    argv: Sequence[str]
+    process: subprocess.Popen[bytes] | None = None
+    extra_logs: list[Path] = field(default_factory=list)
+
+    def start(self, namespace: str, env: dict[str, str] | None = None) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                ["ip", "netns", "exec", namespace, *self.argv],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def check_alive(self) -> None:
+        if not self.alive():
+            code = None if self.process is None else self.process.returncode
+            raise DaemonDied(f"{self.name} is not running (exit {code})\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        parts = []
+        for path in (self.log_path, *self.extra_logs):
+            try:
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+            except OSError as error:
+                text = [f"(cannot read: {error})"]
+            parts.append(f"----- tail of {path} -----\n" + "\n".join(text))
+        return "\n".join(parts)
+
+    def stop(self, grace: float = 5.0) -> None:
+        """SIGTERM, wait (reaping it), SIGKILL after ``grace`` seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def wait_for(
+    what: str,
+    check: Callable[[], T | None],
+    daemon: DaemonProcess,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> T:
+    """Poll ``check`` until it returns something other than ``None``/``False``.
+
+    Fails with the daemon's log tail on timeout, or as soon as the daemon dies.
+    """
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        daemon.check_alive()
+        try:
+            result = check()
+        except (OSError, ValueError, subprocess.SubprocessError) as error:
+            result, last = None, error
+        if result is not None and result is not False:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timeout ({timeout}s) waiting for: {what} (last error: {last!r})\n"
+                f"{daemon.log_tail()}")
+        time.sleep(POLL_INTERVAL)
+
+
+async def await_for(
+    what: str,
+    check: Callable[[], T | None],
+    daemon: DaemonProcess,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> T:
+    """:func:`wait_for` for use inside an event loop: the checks run in a worker thread."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        daemon.check_alive()
+        try:
+            result = await asyncio.to_thread(check)
+        except (OSError, ValueError, subprocess.SubprocessError) as error:
+            result, last = None, error
+        if result is not None and result is not False:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timeout ({timeout}s) waiting for: {what} (last error: {last!r})\n"
+                f"{daemon.log_tail()}")
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+def run_cli(argv: Sequence[str], timeout: float = 10.0) -> str:
+    """Run a daemon's CLI and return its stdout; raises on a non-zero exit."""
+    done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if done.returncode != 0:
+        raise subprocess.SubprocessError(
+            f"{argv[0]} exited {done.returncode}: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
+
+
+def listening(namespace: str, address: str, port: int = 179) -> bool:
+    """Whether something in ``namespace`` listens on ``address:port`` (TCP)."""
+    out = run_cli(["ip", "netns", "exec", namespace, "ss", "-Hltn", f"src [{address}]:{port}"])
+    return "LISTEN" in out
