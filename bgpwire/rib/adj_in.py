@@ -1,0 +1,282 @@
+"""Adj-RIB-In (RFC 4271 §3.2): the routes one peer has announced to us, as it announced them.
+
+:meth:`AdjRibIn.apply` takes each decoded UPDATE and says what changed, so that the speaker can
+emit events and run its decision process on exactly those routes. It applies the parts of the
+protocol that decide whether a received route exists at all:
+
+* RFC 7606 outcomes recorded on the UPDATE by the decoder: an UPDATE to be treated as withdraw
+  removes every prefix it announces (§2: "the routes ... MUST be handled as though they had been
+  withdrawn"); a discarded attribute is simply absent from what remains.
+* AS-path loop detection (RFC 4271 §9.1.2): a route whose AS_PATH (or AS4_PATH, RFC 6793) holds
+  our own AS is not installed, and a route the peer had announced before under that prefix is
+  removed, as the new announcement replaced it.
+* A prefix both withdrawn and announced in one UPDATE stays announced (RFC 4271 §4.3).
+* The maximum-prefix limit (RFC 4486 §4): the change reports the families over their limit; the
+  speaker then ends the session with :func:`max_prefixes_notification`.
+* Graceful Restart, receiving side (RFC 4724 §4.2): :meth:`~AdjRibIn.mark_stale` when the session
+  goes down, a re-announced route replaces its stale copy, and :meth:`~AdjRibIn.sweep_stale`
+  removes what is left when the peer's End-of-RIB arrives or the restart timer expires. The
+  speaker owns the timer; this table owns no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from ipaddress import IPv6Address
+from typing import cast
+
+from bgpwire.attributes import AS4Path, ASPath, NextHop, PathAttribute
+from bgpwire.constants import CeaseSubcode
+from bgpwire.errors import Cease
+from bgpwire.families import IPV4_UNICAST, Family
+from bgpwire.messages import Notification, Update
+from bgpwire.prefixes import NLRIItem
+from bgpwire.rib.route import (
+    NextHopAddress,
+    Route,
+    RouteKey,
+    decoded_route,
+    route_attributes_of,
+)
+
+__all__ = ["AdjRibIn", "RibChange", "max_prefixes_error", "max_prefixes_notification"]
+
+
+@dataclass(frozen=True, slots=True)
+class RibChange:
+    """What one :meth:`AdjRibIn.apply` (or a sweep) changed.
+
+    ``replaced`` pairs the route that was there with the one now in its place (a stale route
+    re-announced unchanged shows up here too, as its stale mark went away). ``rejected`` lists
+    announced prefixes that were not installed: the UPDATE was treated as withdraw, or the path
+    holds our AS. ``over_limit`` names the families whose count now exceeds the limit.
+    """
+
+    announced: tuple[Route, ...] = ()
+    replaced: tuple[tuple[Route, Route], ...] = ()
+    withdrawn: tuple[Route, ...] = ()
+    rejected: tuple[RouteKey, ...] = ()
+    end_of_rib: Family | None = None
+    over_limit: tuple[Family, ...] = ()
+
+    def __bool__(self) -> bool:
+        """True when the table changed (a rejected prefix that was not there changes nothing)."""
+        return bool(self.announced or self.replaced or self.withdrawn)
+
+
+def max_prefixes_error(family: Family, limit: int) -> Cease:
+    """The Cease for a peer over its prefix limit; data is AFI (2), SAFI (1), limit (4).
+
+    RFC 4486 §4 lets the data carry the family and the upper bound, so the peer's operator sees
+    which limit was hit.
+    """
+    data = family.afi.to_bytes(2, "big") + bytes((family.safi,)) + limit.to_bytes(4, "big")
+    return Cease(f"more than {limit} prefixes of {family}", data,
+                 subcode=CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED)
+
+
+def max_prefixes_notification(family: Family, limit: int) -> Notification:
+    """The NOTIFICATION of :func:`max_prefixes_error`."""
+    return Notification.from_error(max_prefixes_error(family, limit))
+
+
+def _has_loop(route_attributes: Iterable[PathAttribute], local_as: int) -> bool:
+    for attribute in route_attributes:
+        if isinstance(attribute, ASPath | AS4Path) and any(
+            local_as in segment.asns for segment in attribute.segments
+        ):
+            return True
+    return False
+
+
+class AdjRibIn:
+    """The routes received from one peer, by family and prefix.
+
+    ``max_prefixes`` is one limit for every family, or a limit per family (families without an
+    entry are unlimited), as routers configure it per AFI/SAFI.
+    """
+
+    def __init__(
+        self, local_as: int, *, max_prefixes: int | Mapping[Family, int] | None = None
+    ) -> None:
+        self.local_as = local_as
+        self.max_prefixes = max_prefixes
+        self._tables: dict[Family, dict[NLRIItem, Route]] = {}
+        self._end_of_rib: set[Family] = set()
+
+    # --- lookup -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return sum(len(table) for table in self._tables.values())
+
+    def __iter__(self) -> Iterator[Route]:
+        return self.routes()
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        table = self._tables.get(key[0])
+        return table is not None and key[1] in table
+
+    def routes(self, family: Family | None = None) -> Iterator[Route]:
+        """Every route, or those of ``family``."""
+        if family is not None:
+            yield from self._tables.get(family, {}).values()
+            return
+        for table in self._tables.values():
+            yield from table.values()
+
+    def get(self, family: Family, prefix: NLRIItem) -> Route | None:
+        table = self._tables.get(family)
+        return None if table is None else table.get(prefix)
+
+    def count(self, family: Family) -> int:
+        return len(self._tables.get(family, ()))
+
+    def counts(self) -> dict[Family, int]:
+        """Routes per family, for the families that have any."""
+        return {family: len(table) for family, table in self._tables.items() if table}
+
+    def limit(self, family: Family) -> int | None:
+        """The prefix limit of ``family``, if any."""
+        limit = self.max_prefixes
+        if limit is None or isinstance(limit, int):
+            return limit
+        return limit.get(family)
+
+    @property
+    def end_of_rib_received(self) -> frozenset[Family]:
+        """Families whose End-of-RIB marker arrived since the last :meth:`clear`."""
+        return frozenset(self._end_of_rib)
+
+    # --- receiving --------------------------------------------------------------------------
+
+    def apply(self, update: Update) -> RibChange:
+        """Apply one received UPDATE; see the module docstring for the rules."""
+        family = update.end_of_rib
+        if family is not None:
+            self._end_of_rib.add(family)
+            return RibChange(end_of_rib=family)
+        announced_keys = update.announced()
+        withdrawn: list[Route] = []
+        rejected: list[RouteKey] = []
+        installed: list[Route] = []
+        replaced: list[tuple[Route, Route]] = []
+        keep = set(announced_keys) if announced_keys else ()
+        for key in update.withdrawals():
+            if key not in keep:
+                self._remove(key, withdrawn)
+        if announced_keys:
+            attributes = route_attributes_of(update.attributes)
+            if update.treat_as_withdraw or _has_loop(attributes, self.local_as):
+                rejected = announced_keys
+            else:
+                rejected = self._install(update, attributes, installed, replaced)
+            for key in rejected:
+                self._remove(key, withdrawn)
+        over = {route.family for route in installed}
+        return RibChange(
+            announced=tuple(installed),
+            replaced=tuple(replaced),
+            withdrawn=tuple(withdrawn),
+            rejected=tuple(rejected),
+            over_limit=tuple(f for f in sorted(over) if self._over_limit(f)),
+        )
+
+    def _install(
+        self, update: Update, attributes: tuple[PathAttribute, ...],
+        installed: list[Route], replaced: list[tuple[Route, Route]],
+    ) -> list[RouteKey]:
+        """Install the announced prefixes; return those without a usable next hop."""
+        rejected: list[RouteKey] = []
+        if update.nlri:
+            next_hop = update.attr(NextHop)
+            if next_hop is None:  # RFC 7606 §3.d; only a hand-built UPDATE gets this far
+                rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
+            else:
+                self._put(IPV4_UNICAST, update.nlri, attributes, (next_hop.address,),
+                          installed=installed, replaced=replaced)
+        reach = update.mp_reach
+        if reach is not None and reach.nlri:
+            self._put(reach.family, reach.nlri, attributes, reach.next_hops,
+                      installed=installed, replaced=replaced)
+        return rejected
+
+    def _put(
+        self, family: Family, prefixes: Iterable[NLRIItem], attributes: tuple[PathAttribute, ...],
+        next_hops: tuple[NextHopAddress, ...],
+        *, installed: list[Route], replaced: list[tuple[Route, Route]],
+    ) -> None:
+        next_hop = next_hops[0]
+        # MPReachNLRI only ever holds a second next hop as an IPv6 link-local one (RFC 2545 §3).
+        link_local = cast(IPv6Address, next_hops[1]) if len(next_hops) > 1 else None
+        table = self._tables.setdefault(family, {})
+        for prefix in prefixes:
+            route = decoded_route(family, prefix, attributes, next_hop, link_local)
+            old = table.get(prefix)
+            table[prefix] = route
+            if old is None:
+                installed.append(route)
+            elif old != route:
+                replaced.append((old, route))
+
+    def _remove(self, key: RouteKey, removed: list[Route]) -> None:
+        table = self._tables.get(key[0])
+        if table is not None:
+            route = table.pop(key[1], None)
+            if route is not None:
+                removed.append(route)
+
+    def _over_limit(self, family: Family) -> bool:
+        limit = self.limit(family)
+        return limit is not None and self.count(family) > limit
+
+    # --- Graceful Restart (RFC 4724 §4.2) and session end ------------------------------------
+
+    def mark_stale(self, families: Iterable[Family] | None = None) -> int:
+        """Mark the routes of ``families`` (default: all) stale; return how many were marked.
+
+        Called when the session goes down with Graceful Restart negotiated, for the families the
+        peer listed in its capability: those routes keep forwarding until replaced or swept.
+        """
+        count = 0
+        for family in self._families(families):
+            table = self._tables[family]
+            for prefix, route in table.items():
+                if not route.stale:
+                    table[prefix] = replace(route, stale=True)
+                    count += 1
+        self._end_of_rib.difference_update(self._tables if families is None else families)
+        return count
+
+    def sweep_stale(self, family: Family | None = None) -> RibChange:
+        """Remove the routes still stale in ``family`` (default: all); RFC 4724 §4.2.
+
+        Call it on the peer's End-of-RIB for the family, or when the restart timer (or the
+        selection deferral timer) expires.
+        """
+        removed: list[Route] = []
+        for name in self._families(None if family is None else (family,)):
+            table = self._tables[name]
+            stale = [prefix for prefix, route in table.items() if route.stale]
+            removed.extend(table.pop(prefix) for prefix in stale)
+        return RibChange(withdrawn=tuple(removed))
+
+    def clear(self, families: Iterable[Family] | None = None) -> RibChange:
+        """Drop every route of ``families`` (default: all): the session ended without Graceful
+        Restart, or for families the peer did not preserve (RFC 4271 §8.2.2, RFC 4724 §4.2)."""
+        removed: list[Route] = []
+        if families is None:
+            self._end_of_rib.clear()
+        else:
+            families = list(families)
+            self._end_of_rib.difference_update(families)
+        for family in self._families(families):
+            removed.extend(self._tables.pop(family).values())
+        return RibChange(withdrawn=tuple(removed))
+
+    def _families(self, families: Iterable[Family] | None) -> list[Family]:
+        if families is None:
+            return list(self._tables)
+        return [family for family in families if family in self._tables]
