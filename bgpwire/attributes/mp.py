@@ -20,10 +20,10 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import ClassVar, Self
 
 from bgpwire.attributes.base import OPTIONAL_NON_TRANSITIVE, PathAttribute
-from bgpwire.constants import AFI, AttrType
+from bgpwire.constants import AFI, SAFI, AttrType
 from bgpwire.context import Negotiated
 from bgpwire.errors import InvalidNetworkField, LocalProtocolError, OptionalAttributeError
-from bgpwire.families import PREFIX_FAMILIES, Family
+from bgpwire.families import IPV6_UNICAST, PREFIX_FAMILIES, Family
 from bgpwire.prefixes import (
     NLRIItem,
     PathPrefix,
@@ -39,7 +39,8 @@ NextHopAddress = IPv4Address | IPv6Address
 _HEAD = struct.Struct(">HBB")
 _PREFIX_FAMILY_BY_KEY: dict[int, Family] = {(f.afi << 8) | f.safi: f for f in PREFIX_FAMILIES}
 """The prefix families, keyed by their three wire octets read as one integer."""
-_NEXT_HOPS: dict[tuple[int, bytes], tuple[NextHopAddress, ...]] = {}
+_NEXT_HOPS: dict[int, dict[bytes, tuple[NextHopAddress, ...]]] = {AFI.IPV4: {}, AFI.IPV6: {}}
+"""Decoded next hops per AFI, by their bytes: a session has few."""
 _CACHE_SIZE = 1024
 _new = object.__new__
 _set_flags = PathAttribute.__dict__["flags"].__set__
@@ -50,8 +51,8 @@ def _decode_next_hop(data: bytes, afi: int, value: bytes) -> tuple[NextHopAddres
 
     ``value`` is the whole attribute value, for the error report.
     """
-    key = (afi, data)
-    hops = _NEXT_HOPS.get(key)
+    cache = _NEXT_HOPS[afi]
+    hops = cache.get(data)
     if hops is not None:
         return hops
     n = len(data)
@@ -66,9 +67,9 @@ def _decode_next_hop(data: bytes, afi: int, value: bytes) -> tuple[NextHopAddres
         raise OptionalAttributeError(
             f"MP_REACH_NLRI next hop of {n} octets for AFI {afi}, expected {allowed}", value
         )
-    if len(_NEXT_HOPS) >= _CACHE_SIZE:
-        _NEXT_HOPS.clear()
-    _NEXT_HOPS[(afi, bytes(data))] = hops
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[bytes(data)] = hops
     return hops
 
 
@@ -150,6 +151,25 @@ class MPReachNLRI(PathAttribute):
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
+        if data[:4] == _IPV6_UNICAST_GLOBAL_HOP and len(data) > 20 and not ctx.add_path:
+            # What every UPDATE of an IPv6 table carries: IPv6 unicast, one global next hop,
+            # no path identifiers. The general code below does the same in more steps.
+            hops = _IPV6_NEXT_HOPS.get(data[4:20])
+            if hops is None:
+                hops = _decode_next_hop(data[4:20], AFI.IPV6, data)
+            try:
+                prefixes = _prefix_list(data[21:], AFI.IPV6, False)
+            except InvalidNetworkField as exc:
+                raise OptionalAttributeError(f"MP_REACH_NLRI: {exc.reason}", data) from None
+            reach = _new(cls)
+            _set_flags(reach, None)
+            _set_reach_family(reach, IPV6_UNICAST)
+            _set_reach_next_hops(reach, hops)
+            _set_reach_nlri(reach, prefixes)
+            _set_reach_raw_next_hop(reach, b"")
+            _set_reach_raw_nlri(reach, b"")
+            _set_reach_reserved(reach, data[20])
+            return reach
         n = len(data)
         if n < 5:
             raise OptionalAttributeError(f"MP_REACH_NLRI of {n} octets is too short", data)
@@ -220,6 +240,16 @@ _SET_REACH = {
     name: MPReachNLRI.__dict__[name].__set__
     for name in ("family", "next_hops", "nlri", "raw_next_hop", "raw_nlri", "reserved")
 }
+_set_reach_family = _SET_REACH["family"]
+_set_reach_next_hops = _SET_REACH["next_hops"]
+_set_reach_nlri = _SET_REACH["nlri"]
+_set_reach_raw_next_hop = _SET_REACH["raw_next_hop"]
+_set_reach_raw_nlri = _SET_REACH["raw_nlri"]
+_set_reach_reserved = _SET_REACH["reserved"]
+_IPV6_UNICAST_GLOBAL_HOP = bytes((0, AFI.IPV6, SAFI.UNICAST, 16))
+"""The first four octets of an IPv6 unicast MP_REACH_NLRI with a 16-octet next hop."""
+_IPV6_NEXT_HOPS = _NEXT_HOPS[AFI.IPV6]
+_prefix_list = PrefixList.decode
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,8 +243,14 @@ _MANDATORY_BITS = _bit(AttrType.ORIGIN, AttrType.AS_PATH)
 _MANDATORY_WITH_NLRI_BITS = _bit(AttrType.ORIGIN, AttrType.AS_PATH, AttrType.NEXT_HOP)
 _MP_REACH_BIT = _bit(AttrType.MP_REACH_NLRI)
 _LOCAL_PREF_BIT = _bit(AttrType.LOCAL_PREF)
-_DECODERS = {code: (cls.decode_value, cls.CATEGORY) for code, cls in ATTRIBUTE_TYPES.items()}
-"""Per known type code: its decoder and the Optional/Transitive bits it must arrive with."""
+_DECODERS = [
+    (cls.decode_value, cls.CATEGORY) if (cls := ATTRIBUTE_TYPES.get(code)) else None
+    for code in range(256)
+]
+"""Per type code: its decoder and the Optional/Transitive bits it must arrive with (``None``:
+not a type bgpwire knows)."""
+_MEMOISABLE = bytes(code not in _MP_TYPES for code in range(256))
+"""Per type code: whether its attributes may go into the memo (if short enough)."""
 _SEEN_ONCE: PathAttribute = UnknownAttribute()
 """What the memo holds for attribute bytes met once (see :func:`_decode_clean_attributes`): an
 object no decoding returns, only ever compared by identity."""
@@ -270,6 +276,7 @@ def _decode_clean_attributes(
     cache = _attribute_memo(ctx)
     get = cache.get
     decoders = _DECODERS
+    memoisable = _MEMOISABLE
     attributes: list[PathAttribute] = []
     append = attributes.append
     seen = 0
@@ -288,30 +295,33 @@ def _decode_clean_attributes(
             if stop > end or seen & bit:
                 return None
             seen |= bit
-            raw = data[i:stop]
-            memoised = get(raw)
-            if memoised is not None and memoised is not _SEEN_ONCE:
-                attribute = memoised
+            if memoisable[code] and stop - start <= _MEMO_VALUE_LIMIT:
+                raw = data[i:stop]
+                memoised = get(raw)
+                if memoised is not None and memoised is not _SEEN_ONCE:
+                    append(memoised)
+                    i = stop
+                    continue
             else:
-                known = decoders.get(code)
-                if known is None:
-                    unknown = _decode_fresh(flags, code, data[start:stop], ctx)
-                    if unknown is None:
-                        return None
-                    attribute = unknown
-                else:
-                    decode_value, category = known
-                    if flags & _CATEGORY_BITS != category:
-                        return None
-                    try:
-                        attribute = decode_value(data[start:stop], ctx)
-                    except UpdateMessageError:
-                        return None
-                    if flags != (
-                            category | _EXTENDED_LENGTH if stop - start > 255 else category):
-                        set_received_flags(attribute, flags)
-                if stop - start <= _MEMO_VALUE_LIMIT and code not in _MP_TYPES:
-                    cache[raw] = _SEEN_ONCE if memoised is None else attribute
+                raw = b""
+            known = decoders[code]
+            if known is None:
+                unknown = _decode_fresh(flags, code, data[start:stop], ctx)
+                if unknown is None:
+                    return None
+                attribute = unknown
+            else:
+                decode_value, category = known
+                if flags & _CATEGORY_BITS != category:
+                    return None
+                try:
+                    attribute = decode_value(data[start:stop], ctx)
+                except UpdateMessageError:
+                    return None
+                if flags != (category | _EXTENDED_LENGTH if stop - start > 255 else category):
+                    set_received_flags(attribute, flags)
+            if raw:
+                cache[raw] = _SEEN_ONCE if memoised is None else attribute
             append(attribute)
             i = stop
     except IndexError:  # a header cut short by the end of the message
