@@ -35,26 +35,34 @@ class Framer:
             raise self._error
         buffer = self._buffer
         buffer += data
+        end = len(buffer)
+        max_length = self.max_length
+        if end < HEADER_LENGTH:
+            return []
+        first = (buffer[16] << 8) | buffer[17]
+        if end < first <= max_length and buffer.startswith(MARKER):
+            return []  # a sound header, and its message still incomplete: nothing to copy yet
+        # Work on an immutable copy: each message is then one slice of it, where slicing the
+        # bytearray and converting would copy every message twice.
+        stream = bytes(buffer)
         messages: list[bytes] = []
         append = messages.append
-        end = len(buffer)
         start = 0
-        max_length = self.max_length
         while end - start >= HEADER_LENGTH:
-            length = (buffer[start + 16] << 8) | buffer[start + 17]
-            if buffer[start:start + 16] != MARKER:
+            length = (stream[start + 16] << 8) | stream[start + 17]
+            if not stream.startswith(MARKER, start):
                 self._error = ConnectionNotSynchronized("the marker is not all ones")
             elif length < HEADER_LENGTH or length > max_length:
                 self._error = BadMessageLength(
                     f"message length {length} is outside {HEADER_LENGTH}..{max_length}",
-                    bytes(buffer[start + 16:start + 18]),
+                    stream[start + 16:start + 18],
                 )
             if self._error is not None:
                 buffer.clear()
                 raise self._error
             if end - start < length:
                 break
-            append(bytes(buffer[start:start + length]))
+            append(stream[start:start + length])
             start += length
         del buffer[:start]
         return messages

@@ -19,6 +19,7 @@ from bgpwire.constants import AFI, MARKER
 from bgpwire.context import Negotiated
 from bgpwire.errors import InvalidNetworkField, ProtocolError
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.framer import Framer
 from bgpwire.messages import Update, decode
 from bgpwire.prefixes import (
     PathPrefix,
@@ -241,3 +242,26 @@ def test_add_path_for_another_family_leaves_ipv6_prefixes_plain() -> None:
     update = both_ways(data, ctx)
     assert isinstance(update, Update) and update.mp_reach is not None
     assert tuple(update.mp_reach.nlri) == (IPv6Network("2001:db8::/32"),)
+
+
+# --- the framer's early return for an incomplete message ----------------------------------------
+
+
+@pytest.mark.parametrize("header", [
+    b"\xfe" + MARKER[1:] + (100).to_bytes(2, "big") + b"\x02",    # bad marker
+    MARKER + (5000).to_bytes(2, "big") + b"\x02",                 # length above the limit
+    MARKER + (18).to_bytes(2, "big") + b"\x02",                   # length below a header
+])
+def test_a_bad_header_is_reported_before_its_message_is_complete(header: bytes) -> None:
+    framer = Framer()
+    with pytest.raises(ProtocolError):
+        framer.feed(header + b"\x00")
+
+
+def test_an_incomplete_message_is_held_until_it_completes() -> None:
+    data = message(b"", ORIGIN_IGP + AS_PATH + NEXT_HOP, bytes.fromhex("18 c63364"))
+    framer = Framer()
+    assert framer.feed(data[:25]) == []
+    assert framer.pending == 25
+    assert framer.feed(data[25:] + data[:3]) == [data]
+    assert framer.pending == 3
