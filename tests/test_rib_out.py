@@ -89,6 +89,7 @@ def test_withdrawals_only_for_what_was_sent() -> None:
 def test_changes_undone_before_sending_cost_nothing() -> None:
     out = AdjRibOut()
     out.announce([v4(1)])
+    assert out.announce([v4(1)]) == 0 and out.pending == 1  # already pending
     assert out.withdraw([v4(1)]) == 1 and out.pending == 0 and out.updates(CTX) == []
     out.announce([v4(2)])
     out.updates(CTX)
