@@ -22,7 +22,7 @@ protocol that decide whether a received route exists at all:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from ipaddress import IPv6Address
 from typing import cast
 
@@ -38,6 +38,7 @@ from bgpwire.rib.route import (
     RouteKey,
     decoded_route,
     route_attributes_of,
+    stale_copy,
 )
 
 __all__ = ["AdjRibIn", "RibChange", "max_prefixes_error", "max_prefixes_notification"]
@@ -50,7 +51,8 @@ class RibChange:
     ``replaced`` pairs the route that was there with the one now in its place (a stale route
     re-announced unchanged shows up here too, as its stale mark went away). ``rejected`` lists
     announced prefixes that were not installed: the UPDATE was treated as withdraw, or the path
-    holds our AS. ``over_limit`` names the families whose count now exceeds the limit.
+    holds our AS. ``over_limit`` names the families that gained routes in this change and now
+    hold more than their limit.
     """
 
     announced: tuple[Route, ...] = ()
@@ -245,7 +247,7 @@ class AdjRibIn:
             table = self._tables[family]
             for prefix, route in table.items():
                 if not route.stale:
-                    table[prefix] = replace(route, stale=True)
+                    table[prefix] = stale_copy(route)
                     count += 1
         self._end_of_rib.difference_update(self._tables if families is None else families)
         return count

@@ -147,6 +147,19 @@ def decoded_route(
     return route
 
 
+def stale_copy(route: Route) -> Route:
+    """``route`` marked stale, without re-running the constructor's checks.
+
+    Graceful Restart marks a whole table at once (RFC 4724 §4.2); ``dataclasses.replace`` would
+    sort and check every route's attributes again.
+    """
+    copy = _new(Route)
+    for name, set_field in _SETTERS.items():
+        set_field(copy, getattr(route, name))
+    _set_stale(copy, True)
+    return copy
+
+
 def route_attributes_of(attributes: Iterable[PathAttribute]) -> tuple[PathAttribute, ...]:
     """The route's share of a decoded UPDATE's attributes: sorted, message attributes left out.
 
