@@ -149,7 +149,8 @@ class AdjRibIn:
 
     @property
     def end_of_rib_received(self) -> frozenset[Family]:
-        """Families whose End-of-RIB marker arrived since the last :meth:`clear`."""
+        """Families whose End-of-RIB marker arrived since they were last cleared or marked
+        stale (a new session sends a new one)."""
         return frozenset(self._end_of_rib)
 
     # --- receiving --------------------------------------------------------------------------
@@ -165,10 +166,12 @@ class AdjRibIn:
         rejected: list[RouteKey] = []
         installed: list[Route] = []
         replaced: list[tuple[Route, Route]] = []
-        keep = set(announced_keys) if announced_keys else ()
-        for key in update.withdrawals():
-            if key not in keep:
-                self._remove(key, withdrawn)
+        withdrawals = update.withdrawals()
+        if withdrawals:
+            keep = set(announced_keys)
+            for key in withdrawals:
+                if key not in keep:
+                    self._remove(key, withdrawn)
         if announced_keys:
             attributes = route_attributes_of(update.attributes)
             if update.treat_as_withdraw or _has_loop(attributes, self.local_as):
