@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import ClassVar, Self
 
-from bgpwire.attributes.base import OPTIONAL_NON_TRANSITIVE, PathAttribute
+from bgpwire.attributes.base import EXTENDED_LENGTH, OPTIONAL_NON_TRANSITIVE, PathAttribute
 from bgpwire.constants import AFI, SAFI, AttrType
 from bgpwire.context import Negotiated
 from bgpwire.errors import InvalidNetworkField, LocalProtocolError, OptionalAttributeError
@@ -151,25 +151,9 @@ class MPReachNLRI(PathAttribute):
 
     @classmethod
     def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        if data[:4] == _IPV6_UNICAST_GLOBAL_HOP and len(data) > 20 and not ctx.add_path:
-            # What every UPDATE of an IPv6 table carries: IPv6 unicast, one global next hop,
-            # no path identifiers. The general code below does the same in more steps.
-            hops = _IPV6_NEXT_HOPS.get(data[4:20])
-            if hops is None:
-                hops = _decode_next_hop(data[4:20], AFI.IPV6, data)
-            try:
-                prefixes = _prefix_list(data[21:], AFI.IPV6, False)
-            except InvalidNetworkField as exc:
-                raise OptionalAttributeError(f"MP_REACH_NLRI: {exc.reason}", data) from None
-            reach = _new(cls)
-            _set_flags(reach, None)
-            _set_reach_family(reach, IPV6_UNICAST)
-            _set_reach_next_hops(reach, hops)
-            _set_reach_nlri(reach, prefixes)
-            _set_reach_raw_next_hop(reach, b"")
-            _set_reach_raw_nlri(reach, b"")
-            _set_reach_reserved(reach, data[20])
-            return reach
+        reach = decode_ipv6_unicast_reach(data, 0, len(data), _OPTIONAL_BIT, ctx)
+        if reach is not None and cls is MPReachNLRI:
+            return reach  # type: ignore[return-value]  # cls is MPReachNLRI itself
         n = len(data)
         if n < 5:
             raise OptionalAttributeError(f"MP_REACH_NLRI of {n} octets is too short", data)
@@ -250,6 +234,42 @@ _IPV6_UNICAST_GLOBAL_HOP = bytes((0, AFI.IPV6, SAFI.UNICAST, 16))
 """The first four octets of an IPv6 unicast MP_REACH_NLRI with a 16-octet next hop."""
 _IPV6_NEXT_HOPS = _NEXT_HOPS[AFI.IPV6]
 _prefix_list = PrefixList.decode
+_OPTIONAL_BIT = int(OPTIONAL_NON_TRANSITIVE)
+_EXTENDED_LENGTH_BIT = int(EXTENDED_LENGTH)
+
+
+def decode_ipv6_unicast_reach(
+    data: bytes, start: int, stop: int, flags: int, ctx: Negotiated
+) -> MPReachNLRI | None:
+    """The MP_REACH_NLRI whose value is ``data[start:stop]``, received with ``flags``, if it is
+    the one every UPDATE of an IPv6 table carries: IPv6 unicast, one global next hop, no path
+    identifiers, well-formed. ``None`` for anything else, which :meth:`MPReachNLRI.decode_value`
+    then decodes, or reports, the general way.
+
+    The UPDATE decoder calls it with the value still inside the message, sparing a copy, and
+    with the flags octet, so that they are written once.
+    """
+    if (stop - start < 21 or not data.startswith(_IPV6_UNICAST_GLOBAL_HOP, start)
+            or ctx.add_path or flags & 0xC0 != _OPTIONAL_BIT):
+        return None
+    hop = data[start + 4:start + 20]
+    hops = _IPV6_NEXT_HOPS.get(hop)
+    if hops is None:
+        hops = _decode_next_hop(hop, AFI.IPV6, hop)
+    try:
+        prefixes = _prefix_list(data[start + 21:stop], AFI.IPV6, False)
+    except InvalidNetworkField:
+        return None
+    reach = _new(MPReachNLRI)
+    canonical = _OPTIONAL_BIT | _EXTENDED_LENGTH_BIT if stop - start > 255 else _OPTIONAL_BIT
+    _set_flags(reach, None if flags == canonical else flags)
+    _set_reach_family(reach, IPV6_UNICAST)
+    _set_reach_next_hops(reach, hops)
+    _set_reach_nlri(reach, prefixes)
+    _set_reach_raw_next_hop(reach, b"")
+    _set_reach_raw_nlri(reach, b"")
+    _set_reach_reserved(reach, data[start + 20])
+    return reach
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from bgpwire.attributes.base import (
     canonical_flags,
     set_received_flags,
 )
+from bgpwire.attributes.mp import decode_ipv6_unicast_reach
 from bgpwire.attributes.policy import MALFORMED_ACTION, ONCE_ONLY_SESSION_RESET
 from bgpwire.constants import AFI, HEADER_LENGTH, AttrType, MessageType, UpdateMessageSubcode
 from bgpwire.context import DEFAULT_CONTEXT, Negotiated
@@ -128,11 +129,17 @@ class Update:
 
     @property
     def mp_reach(self) -> MPReachNLRI | None:
-        return self.attr(MPReachNLRI)
+        for attribute in self.attributes:  # attr(), written out: asked of every UPDATE
+            if type(attribute) is MPReachNLRI:
+                return attribute
+        return None
 
     @property
     def mp_unreach(self) -> MPUnreachNLRI | None:
-        return self.attr(MPUnreachNLRI)
+        for attribute in self.attributes:  # as mp_reach
+            if type(attribute) is MPUnreachNLRI:
+                return attribute
+        return None
 
     @property
     def end_of_rib(self) -> Family | None:
@@ -304,6 +311,12 @@ def _decode_clean_attributes(
                     continue
             else:
                 raw = b""
+                if code == _MP_REACH:
+                    reach = decode_ipv6_unicast_reach(data, start, stop, flags, ctx)
+                    if reach is not None:
+                        append(reach)
+                        i = stop
+                        continue
             known = decoders[code]
             if known is None:
                 unknown = _decode_fresh(flags, code, data[start:stop], ctx)
