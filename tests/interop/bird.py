@@ -11,7 +11,6 @@ from tests.interop.procs import RibEntry, run_cli
 ACTIVE_PEER_HOST = 53
 """BIRD connects to bgpwire's Listener at this address (connect delay/retry 1 s)."""
 
-PROTOCOL_V4 = "bw4"
 PROTOCOL_V6 = "bw6"
 PROTOCOL_ACTIVE = "bwl"
 
@@ -39,9 +38,13 @@ class BIRD(Daemon):
         return ["bird", "-f", "-c", str(self.workdir / "bird.conf"), "-s", self.control,
                 "-P", str(self.workdir / "bird.pid")]
 
+    def protocols(self) -> dict[str, str]:
+        """BGP protocol name by bgpwire neighbor address."""
+        names = {address: f"bw{slot}" for slot, address in enumerate(self.slots4)}
+        return {**names, self.peer6: PROTOCOL_V6, self.active_peer: PROTOCOL_ACTIVE}
+
     def protocol_for(self, neighbor: str) -> str:
-        return {self.peer4: PROTOCOL_V4, self.peer6: PROTOCOL_V6,
-                self.active_peer: PROTOCOL_ACTIVE}[neighbor]
+        return self.protocols()[neighbor]
 
     def write_config(self) -> None:
         me4, me6, asn = self.address4, self.address6, self.plan.asn
@@ -57,14 +60,6 @@ filter originated {{
   bgp_community.add(({asn}, 7));
   bgp_large_community.add(({asn}, 7, 7));
   accept;
-}}
-protocol bgp {PROTOCOL_V4} {{
-  local {me4} as {asn};
-  neighbor {self.peer4} as {BGPWIRE_AS};
-  strict bind yes;
-  passive on;
-  ipv4 {{ import all; export filter originated; }};
-  ipv6 {{ import all; export filter originated; next hop address {me6}; }};
 }}
 protocol bgp {PROTOCOL_V6} {{
   local {me6} as {asn};
@@ -82,6 +77,16 @@ protocol bgp {PROTOCOL_ACTIVE} {{
   connect retry time 1;
   error wait time 1, 2;
   ipv4 {{ import all; export filter originated; }};
+}}
+"""
+        for address in self.slots4:
+            text += f"""protocol bgp {self.protocol_for(address)} {{
+  local {me4} as {asn};
+  neighbor {address} as {BGPWIRE_AS};
+  strict bind yes;
+  passive on;
+  ipv4 {{ import all; export filter originated; }};
+  ipv6 {{ import all; export filter originated; next hop address {me6}; }};
 }}
 """
         (self.workdir / "bird.conf").write_text(text)

@@ -13,7 +13,14 @@ import pytest
 
 from tests.interop import bird, frr
 from tests.interop.bird import BIRD
-from tests.interop.daemons import PRIMARY_HOST, Daemon
+from tests.interop.daemons import (
+    PRIMARY_HOST,
+    RECEIVE_SLOT,
+    SEND_SLOT,
+    SESSION_SLOT,
+    SLOT_STRIDE,
+    Daemon,
+)
 from tests.interop.exabgp import ExaBGP
 from tests.interop.frr import FRR
 from tests.interop.gobgp import GoBGP
@@ -29,7 +36,8 @@ BINARIES: dict[str, tuple[str, ...]] = {
 
 SIDE_A_HOSTS = [
     PRIMARY_HOST,
-    *(cls.plan.peer_host for cls in DAEMONS.values()),
+    *(cls.plan.peer_host + SLOT_STRIDE * slot for cls in DAEMONS.values()
+      for slot in (SESSION_SLOT, SEND_SLOT, RECEIVE_SLOT)),
     frr.MD5_PEER_HOST,
     frr.BAD_AS_PEER_HOST,
     frr.ACTIVE_PEER_HOST,

@@ -20,6 +20,12 @@ BGPWIRE_AS = 65010
 PRIMARY_HOST = 1
 """The first address of bgpwire's namespace: what an unbound socket would use as source."""
 
+SESSION_SLOT, SEND_SLOT, RECEIVE_SLOT = 0, 1, 2
+"""Each test talks to a daemon from its own bgpwire address (slot), so no test depends on how
+fast a daemon accepts a neighbor again after the previous test's session went down (GoBGP
+closes new connections for several seconds after a reset)."""
+SLOT_STRIDE = 50
+
 MED = 42
 LOCAL_VALUE = 7
 """Daemon-originated routes carry community ``<daemon AS>:7`` and large ``<AS>:7:7``."""
@@ -67,6 +73,14 @@ class Daemon(ABC):
     @property
     def peer6(self) -> str:
         return self.topology.addresses.v6(self.plan.peer_host)
+
+    def slot4(self, slot: int) -> str:
+        """bgpwire's IPv4 address for the sessions of test slot ``slot``."""
+        return self.host4(self.plan.peer_host + SLOT_STRIDE * slot)
+
+    @property
+    def slots4(self) -> list[str]:
+        return [self.slot4(slot) for slot in (SESSION_SLOT, SEND_SLOT, RECEIVE_SLOT)]
 
     def host4(self, host: int) -> str:
         return self.topology.addresses.v4(host)

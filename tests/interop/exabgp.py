@@ -42,7 +42,8 @@ class ExaBGP(Daemon):
         attrs = (f"med {MED} community [{self.community}] "
                  f"large-community [{self.large_community}]")
         blocks = [f"process dump {{\n    run {dump};\n    encoder json;\n}}\n"]
-        for neighbor, local in ((self.peer4, self.address4), (self.peer6, self.address6)):
+        sessions = [(self.peer6, self.address6), *((a, self.address4) for a in self.slots4)]
+        for neighbor, local in sessions:
             blocks.append(f"""neighbor {neighbor} {{
     router-id {self.address4};
     local-address {local};

@@ -64,9 +64,10 @@ class FRR(Daemon):
             " no bgp default ipv4-unicast",
             " no bgp network import-check",
         ]
+        bgpwire = [self.peer6, *self.slots4]
         neighbors: list[tuple[str, int, list[str]]] = [
-            (self.peer4, BGPWIRE_AS, ["passive", f"update-source {me4}"]),
-            (self.peer6, BGPWIRE_AS, ["passive", f"update-source {me6}"]),
+            *((a, BGPWIRE_AS, ["passive", f"update-source {me6 if ':' in a else me4}"])
+              for a in bgpwire),
             (self.md5_peer, BGPWIRE_AS, ["passive", f"password {MD5_PASSWORD}"]),
             (self.bad_as_peer, WRONG_AS, ["passive"]),
             (self.active_peer, BGPWIRE_AS, [f"update-source {me4}", "timers connect 1"]),
@@ -80,7 +81,7 @@ class FRR(Daemon):
         lines += [" exit-address-family",
                   " address-family ipv6 unicast",
                   f"  network {self.originated6} route-map ORIGINATE"]
-        for address in (self.peer4, self.peer6):
+        for address in bgpwire:
             lines.append(f"  neighbor {address} activate")
             lines.append(f"  neighbor {address} route-map V6NH out")
         lines += [" exit-address-family", "exit", "!", ""]

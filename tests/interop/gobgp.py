@@ -35,7 +35,8 @@ class GoBGP(Daemon):
             "  port = 179",
             f'  local-address-list = ["{self.address4}", "{self.address6}"]',
         ]
-        for neighbor, local in ((self.peer4, self.address4), (self.peer6, self.address6)):
+        sessions = [(self.peer6, self.address6), *((a, self.address4) for a in self.slots4)]
+        for neighbor, local in sessions:
             parts += [
                 "[[neighbors]]",
                 "  [neighbors.config]",
