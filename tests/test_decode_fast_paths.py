@@ -265,3 +265,16 @@ def test_an_incomplete_message_is_held_until_it_completes() -> None:
     assert framer.pending == 25
     assert framer.feed(data[25:] + data[:3]) == [data]
     assert framer.pending == 3
+
+
+@given(st.binary(max_size=40), st.sampled_from([AFI.IPV4, AFI.IPV6]), st.booleans())
+def test_prefix_list_decode_checks_as_check_prefixes(data: bytes, afi: AFI, add_path: bool) -> None:
+    try:
+        expected: int | str = _check_prefixes(data, afi, add_path)
+    except InvalidNetworkField as error:
+        expected = error.reason
+    try:
+        got: int | str = len(PrefixList.decode(data, afi, add_path))
+    except InvalidNetworkField as error:
+        got = error.reason
+    assert got == expected
