@@ -29,6 +29,16 @@ class Framer:
         """Bytes received that do not yet make a whole message."""
         return len(self._buffer)
 
+    @property
+    def error(self) -> ProtocolError | None:
+        """The header error that broke the stream, once found.
+
+        When a chunk holds whole messages and then a bad header, :meth:`feed` returns those
+        messages (a NOTIFICATION among them deserves to be read) and keeps the error here; every
+        later call raises it.
+        """
+        return self._error
+
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; return the messages it completed, oldest first."""
         if self._error is not None:
@@ -59,6 +69,8 @@ class Framer:
                 )
             if self._error is not None:
                 buffer.clear()
+                if messages:  # hand over what came whole before the damage; raise next time
+                    return messages
                 raise self._error
             if end - start < length:
                 break

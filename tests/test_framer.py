@@ -87,3 +87,11 @@ def test_arbitrary_bytes_frame_or_raise_a_header_error(data: bytes) -> None:
     except (ConnectionNotSynchronized, BadMessageLength):
         return
     assert b"".join(messages) + data[len(data) - framer.pending:] == data
+
+
+def test_messages_before_a_bad_header_are_handed_over_then_the_error() -> None:
+    framer = Framer()
+    assert framer.feed(KEEPALIVE + b"\x00" * 19) == [KEEPALIVE]
+    assert isinstance(framer.error, ConnectionNotSynchronized)
+    with pytest.raises(ConnectionNotSynchronized):
+        framer.feed(b"")

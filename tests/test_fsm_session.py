@@ -454,3 +454,15 @@ def test_connection_in_idle_is_refused() -> None:
     session = Session(config(), now=0)
     session.connection_made(0)
     assert state(session) is State.IDLE and session.next_events() == [CloseRequested()]
+
+
+def test_messages_before_a_broken_header_are_handled_then_the_session_ends() -> None:
+    pair = SessionPair()
+    pair.establish()
+    update = Update(withdrawn=())  # the IPv4 End-of-RIB marker
+    pair.a.session.receive_data(update.encode() + b"\x00" * 19, pair.now)
+    pair.a.collect()
+    assert [e.update for e in pair.a.of(UpdateReceived)] == [update]
+    notification = last_notification(pair.a.messages())
+    assert (notification.code, notification.subcode) == (1, 1)  # Connection Not Synchronized
+    assert state(pair.a.session) is State.IDLE

@@ -158,6 +158,9 @@ class Session(SessionCore):
                 self._fail(err, now)
                 return
             self.fire(_MESSAGE_INPUTS[type(message)], now, message)
+        broken = self._framer.error
+        if broken is not None and self.connected:  # good messages, then a bad header
+            self._fail(broken, now)
 
     def handle_timers(self, now: float) -> None:
         """Fire every timer whose deadline is at or before ``now``, earliest first."""
