@@ -40,6 +40,7 @@ SIDE_A_HOSTS = [
       for slot in (SESSION_SLOT, SEND_SLOT, RECEIVE_SLOT)),
     frr.MD5_PEER_HOST,
     frr.BAD_AS_PEER_HOST,
+    frr.WRONG_AS_PEER_HOST,
     frr.ACTIVE_PEER_HOST,
     bird.ACTIVE_PEER_HOST,
 ]

@@ -13,6 +13,8 @@ MD5_PASSWORD = "bwi-md5-secret"
 WRONG_AS = 65099
 MD5_PEER_HOST = 31
 BAD_AS_PEER_HOST = 41
+WRONG_AS_PEER_HOST = 71
+"""bgpwire expects the wrong AS from FRR here (FRR itself is configured correctly)."""
 ACTIVE_PEER_HOST = 51
 """FRR connects to bgpwire's Listener at this address (connect retry 1 s)."""
 
@@ -32,6 +34,10 @@ class FRR(Daemon):
     @property
     def bad_as_peer(self) -> str:
         return self.host4(BAD_AS_PEER_HOST)
+
+    @property
+    def wrong_as_peer(self) -> str:
+        return self.host4(WRONG_AS_PEER_HOST)
 
     @property
     def active_peer(self) -> str:
@@ -64,7 +70,7 @@ class FRR(Daemon):
             " no bgp default ipv4-unicast",
             " no bgp network import-check",
         ]
-        bgpwire = [self.peer6, *self.slots4]
+        bgpwire = [self.peer6, *self.slots4, self.wrong_as_peer]
         neighbors: list[tuple[str, int, list[str]]] = [
             *((a, BGPWIRE_AS, ["passive", f"update-source {me6 if ':' in a else me4}"])
               for a in bgpwire),
