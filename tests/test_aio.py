@@ -364,3 +364,31 @@ async def test_a_flooding_peer_is_paused_and_other_peers_keep_working() -> None:
             with contextlib.suppress(asyncio.CancelledError, OSError):
                 await flooding
             raw.writer.transport.abort()  # megabytes are still queued for the paused reader
+
+
+@pytest.mark.asyncio
+async def test_a_connection_collision_keeps_one_connection_on_both_sides() -> None:
+    """Both sides connect at once; RFC 4271 §6.8 keeps the connection B (higher id) opened."""
+    a = PeerSession(config(65001, 65002, A_ID), "127.0.0.2")
+    b = PeerSession(config(65002, 65001, B_ID), "127.0.0.1")
+    listen_a = Listener({"127.0.0.2": a}, "127.0.0.1", 0)
+    listen_b = Listener({"127.0.0.1": b}, "127.0.0.2", 0)
+    await listen_a.start()
+    await listen_b.start()
+    a.options = TransportOptions(local_address="127.0.0.1", remote_port=listen_b.port)
+    b.options = TransportOptions(local_address="127.0.0.2", remote_port=listen_a.port)
+    try:
+        await asyncio.gather(a.start(), b.start())
+        await a.wait_established(10)
+        await b.wait_established(10)
+        await exchange_update(a, b, "198.51.100.0/24")
+        assert a.local_address == b.remote_address
+        assert a.remote_address == b.local_address
+        assert b.session.outbound and not a.session.outbound
+        assert b.remote_address is not None
+        assert b.remote_address[1] == listen_a.port
+    finally:
+        await a.stop()
+        await b.stop()
+        await listen_a.close()
+        await listen_b.close()

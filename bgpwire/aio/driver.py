@@ -22,7 +22,7 @@ from bgpwire.aio import sockopts
 from bgpwire.aio.options import TransportOptions
 from bgpwire.constants import HEADER_LENGTH
 from bgpwire.errors import LocalProtocolError
-from bgpwire.fsm import CloseRequested, ConnectRequested, Event, Session
+from bgpwire.fsm import CloseRequested, ConnectRequested, Event, Session, State
 
 log = logging.getLogger("bgpwire.aio")
 
@@ -83,6 +83,11 @@ class SessionDriver:
         self._closing: set[_Connection] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._inbox = bytearray()
+        self.hold_in_open_confirm = False
+        """For a colliding connection: stop reading at the peer's OPEN and keep what the session
+        writes in OpenConfirm (its KEEPALIVE) until the collision is resolved, so neither side
+        reaches Established on a connection about to be closed."""
+        self._held_output = bytearray()
 
     @property
     def transport(self) -> asyncio.Transport | None:
@@ -105,6 +110,12 @@ class SessionDriver:
 
     def pump(self) -> None:
         data = self.session.data_to_send()
+        if self.hold_in_open_confirm and self.session.state is State.OPEN_CONFIRM:
+            self._held_output += data
+            data = b""
+        elif self._held_output:
+            data = bytes(self._held_output) + data
+            self._held_output.clear()
         if data and self._conn is not None and self._conn.transport is not None:
             self._conn.transport.write(data)
         for event in self.session.next_events():
@@ -115,6 +126,10 @@ class SessionDriver:
             else:
                 self.sink(event)
         self._arm_timer()
+
+    def drop_held_output(self) -> None:
+        self._held_output.clear()
+        self.hold_in_open_confirm = False
 
     def _arm_timer(self) -> None:
         deadline = self.session.next_deadline()
@@ -196,6 +211,10 @@ class SessionDriver:
         """Hand the session as many received bytes as the room for events allows."""
         while self._inbox and self._conn is not None:
             budget = (self.room() // MAX_EVENTS_PER_MESSAGE - 1) * HEADER_LENGTH
+            if self.hold_in_open_confirm:
+                if self.session.state is State.OPEN_CONFIRM:
+                    break  # nothing more until the collision is resolved
+                budget = min(budget, HEADER_LENGTH)  # completes at most one message
             if budget <= 0:
                 break
             chunk = bytes(self._inbox[:budget])

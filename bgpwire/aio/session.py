@@ -4,7 +4,9 @@ Connection collisions (RFC 4271 §6.8). bgpwire runs one :class:`~bgpwire.fsm.Se
 TCP connection. An incoming connection for a peer whose session has no connection and is not
 making one simply becomes its connection. Otherwise it gets a second, passive session; once
 that one has the peer's OPEN (OpenConfirm), :func:`~bgpwire.fsm.collision_winner` picks the
-session to keep and the other is closed with Cease / Connection Collision Resolution. Only
+session to keep and the other is closed with Cease / Connection Collision Resolution. The
+candidate's KEEPALIVE is held back until then, so the peer never sees a connection we close
+reach Established. Only
 one such candidate exists at a time; a further connection meanwhile is closed at once. The
 program sees the events of the session it has; a candidate's events are shown only if it wins
 (after the events of the session it replaced).
@@ -218,6 +220,7 @@ class PeerSession:
         self._held = []
         self._candidate = SessionDriver(candidate, self.peer_address, self.options,
                                         self._hold, self._room)
+        self._candidate.hold_in_open_confirm = True
         candidate.start(driver.now(), passive=True)
         self._candidate.pump()
         self._candidate.attach(sock)
@@ -259,6 +262,8 @@ class PeerSession:
         except LocalProtocolError:
             winner = main.session  # two incoming connections: keep the older one
         loser = candidate if winner is main.session else main
+        if loser is candidate:
+            candidate.drop_held_output()
         loser.session.close_collision(now)
         loser.pump()
         self._retired = [d for d in self._retired if d.closing] + [loser]
@@ -267,6 +272,9 @@ class PeerSession:
             candidate.session.start(now, passive=self.config.passive)  # only restores passive
             candidate.sink = self._deliver
             self._driver, self._session = candidate, candidate.session
+            candidate.hold_in_open_confirm = False
+            candidate.pump()  # the KEEPALIVE held back
+            candidate.feed()  # what arrived after the OPEN
             for event in self._held:
                 self._deliver(event)
         self._held = []
@@ -275,12 +283,11 @@ class PeerSession:
         driver = self._driver
         if driver is not None and driver.reading_paused and not self._feed_scheduled:
             self._feed_scheduled = True
-            asyncio.get_running_loop().call_soon(self._feed)
+            asyncio.get_running_loop().call_soon(self._feed, driver)
 
-    def _feed(self) -> None:
+    def _feed(self, driver: SessionDriver) -> None:
         self._feed_scheduled = False
-        if self._driver is not None:
-            self._driver.feed()
+        driver.feed()
 
     async def _wait(self) -> None:
         waiter = asyncio.get_running_loop().create_future()
