@@ -1,0 +1,312 @@
+"""One peer of a :class:`~bgpwire.speaker.Speaker`: its session, its two tables, and the glue.
+
+Everything protocol-shaped is done by :mod:`bgpwire.fsm` (the session), :mod:`bgpwire.aio`
+(the connection) and :mod:`bgpwire.rib` (the tables and the export rules); this module only
+wires session events to table calls and table output back to the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from typing import Any
+
+from bgpwire.aio import PeerSession
+from bgpwire.attributes import PathAttribute
+from bgpwire.constants import AFI, RouteRefreshSubtype
+from bgpwire.families import Family
+from bgpwire.fsm import (
+    Event,
+    Negotiation,
+    NotificationReceived,
+    NotificationSent,
+    RouteRefreshReceived,
+    SessionDown,
+    SessionEstablished,
+    State,
+    UpdateReceived,
+)
+from bgpwire.messages import Update
+from bgpwire.prefixes import NLRIItem
+from bgpwire.rib import (
+    AdjRibIn,
+    AdjRibOut,
+    NextHopAddress,
+    RibChange,
+    Route,
+    RouteKey,
+    end_of_rib,
+    max_prefixes_error,
+    restart_deadline,
+    retained_families,
+    to_external,
+    to_internal,
+    unpreserved_families,
+)
+from bgpwire.speaker.events import (
+    EndOfRIB,
+    EventQueue,
+    PeerDown,
+    PeerNotificationReceived,
+    PeerNotificationSent,
+    PeerUp,
+    RoutesReceived,
+)
+from bgpwire.speaker.spec import PeerSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Origination:
+    """A route this speaker originates, before the export rules of a peer are applied."""
+
+    family: Family
+    prefix: NLRIItem
+    attributes: tuple[PathAttribute, ...]
+    next_hop: NextHopAddress | None
+
+
+class Peer:
+    """The state the speaker keeps for one peer; see the module docstring."""
+
+    def __init__(self, spec: PeerSpec, local_routes: Mapping[RouteKey, Origination],
+                 events: EventQueue, *, stale_time: float) -> None:
+        self.spec = spec
+        self.address = spec.address
+        self.adj_in = AdjRibIn(spec.config.local_as, max_prefixes=spec.max_prefixes)
+        self.adj_out = AdjRibOut()
+        self.session: PeerSession | None = None
+        self.negotiation: Negotiation | None = None
+        """The negotiation of the session while it is up (as far as this peer has seen)."""
+        self._local = local_routes
+        self._events = events
+        self._stale_time = stale_time
+        self._stale: set[Family] = set()
+        self._sweep: asyncio.TimerHandle | None = None
+        self._restart: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._flush_scheduled = False
+        self._halted = False
+
+    # --- life -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start a new session (a stopped :class:`PeerSession` is not reused)."""
+        self._halted = False
+        session = PeerSession(self.spec.session_config, self.address, self.spec.options)
+        self.session = session
+        self._spawn(self._consume(session))
+        await session.start()
+
+    async def stop(self, reason: str = "") -> None:
+        """Stop the session with an Administrative Shutdown and wait for its events to drain."""
+        self._cancel(self._restart)
+        self._restart = None
+        if self.session is not None:
+            await self.session.stop(reason)
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def discard(self) -> None:
+        """The peer is removed: drop its timers and its routes (reported as withdrawn)."""
+        self._cancel(self._sweep)
+        self._cancel(self._restart)
+        self._report(self.adj_in.clear())
+
+    async def _consume(self, session: PeerSession) -> None:
+        async for event in session.events():
+            if session is self.session:
+                await self._handle(session, event)
+
+    async def _handle(self, session: PeerSession, event: Event) -> None:
+        if isinstance(event, UpdateReceived):
+            if not self._halted:
+                await self._received(session, event.update)
+        elif isinstance(event, SessionEstablished):
+            self._up(session, event.negotiation)
+        elif isinstance(event, SessionDown):
+            self._down(event)
+        elif isinstance(event, RouteRefreshReceived):
+            if event.refresh.subtype == RouteRefreshSubtype.NORMAL:
+                self._refresh(session, event.refresh.family)
+        elif isinstance(event, NotificationSent):
+            self._events.put(PeerNotificationSent(self.address, event.notification))
+        elif isinstance(event, NotificationReceived):
+            self._events.put(PeerNotificationReceived(self.address, event.notification))
+
+    # --- receiving ----------------------------------------------------------------------------
+
+    async def _received(self, session: PeerSession, update: Update) -> None:
+        change = self.adj_in.apply(update)
+        self._report(change)
+        if change.end_of_rib is not None:
+            if change.end_of_rib in self._stale:
+                self._stale.discard(change.end_of_rib)
+                self._report(self.adj_in.sweep_stale(change.end_of_rib))
+            self._events.put(EndOfRIB(self.address, change.end_of_rib))
+        if change.over_limit:
+            family = change.over_limit[0]
+            limit = self.adj_in.limit(family)
+            assert limit is not None
+            self._halted = True
+            # Session.stop() has no NOTIFICATION data; RFC 4486 §4 wants family and limit.
+            session.session._fail(
+                max_prefixes_error(family, limit), asyncio.get_running_loop().time())
+            await session.stop()
+            if self.spec.max_prefix_restart is not None:
+                self._restart = asyncio.get_running_loop().call_later(
+                    self.spec.max_prefix_restart, lambda: self._spawn(self.start()))
+
+    def _report(self, change: RibChange) -> None:
+        announced = change.announced + tuple(new for _, new in change.replaced)
+        if announced or change.withdrawn:
+            self._events.put(RoutesReceived(self.address, announced, change.withdrawn))
+
+    def _down(self, event: SessionDown) -> None:
+        negotiation, self.negotiation = self.negotiation, None
+        self.adj_out.clear()
+        if negotiation is None:
+            return  # never came up: nothing was exchanged
+        notification = event.notification_sent or event.notification_received
+        self._events.put(PeerDown(self.address, event.reason, notification))
+        kept = () if self._halted else retained_families(negotiation, notification)
+        self._report(self.adj_in.clear(
+            family for family in self.adj_in.counts() if family not in kept))
+        if not kept:
+            self._stale.clear()
+            self._cancel(self._sweep)
+            return
+        self.adj_in.mark_stale(kept)
+        self._stale.update(kept)
+        loop = asyncio.get_running_loop()
+        deadline = restart_deadline(negotiation, loop.time())
+        self._arm_sweep(0.0 if deadline is None else deadline - loop.time())
+
+    def _arm_sweep(self, delay: float) -> None:
+        self._cancel(self._sweep)
+        self._sweep = asyncio.get_running_loop().call_later(delay, self._sweep_all)
+
+    def _sweep_all(self) -> None:
+        self._sweep = None
+        for family in sorted(self._stale):
+            self._report(self.adj_in.sweep_stale(family))
+        self._stale.clear()
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _up(self, session: PeerSession, negotiation: Negotiation) -> None:
+        self.negotiation = negotiation
+        self._events.put(PeerUp(self.address, negotiation))
+        if self._stale:
+            self._cancel(self._sweep)
+            for family in unpreserved_families(negotiation, self._stale):
+                self._stale.discard(family)
+                self._report(self.adj_in.sweep_stale(family))
+            if self._stale:  # until the peer's End-of-RIB, or this long
+                self._arm_sweep(self._stale_time)
+        self.adj_out.clear()
+        self.adj_out.announce(self._exported(self._local.values()))
+        self._send(session, self._updates(negotiation))
+        session.send_updates(end_of_rib(family) for family in negotiation.families)
+
+    def offer(self, keys: Iterable[RouteKey]) -> None:
+        """The local routes of ``keys`` changed (announced anew, or withdrawn if gone)."""
+        if self.negotiation is None:
+            return  # sent when the session comes up
+        for key in keys:
+            origination = self._local.get(key)
+            exported = self._exported((origination,)) if origination is not None else []
+            if exported:
+                self.adj_out.announce(exported)
+            else:
+                self.adj_out.withdraw((key,))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        session, negotiation = self.session, self.negotiation
+        if session is not None and negotiation is not None:
+            self._send(session, self._updates(negotiation))
+
+    def _refresh(self, session: PeerSession, family: Family) -> None:
+        """RFC 2918 §4 / RFC 7313 §4: the Adj-RIB-Out of ``family`` again."""
+        negotiation = self.negotiation
+        if negotiation is None or family not in negotiation.families:
+            return
+        self._send(session, self._updates(negotiation))  # pending changes first
+        again = [update for update in self.adj_out.all_updates(
+            negotiation.send_ctx, ipv4_multiprotocol=self.spec.ipv4_multiprotocol)
+            if _family_of(update) == family]
+        if negotiation.enhanced_route_refresh:
+            session.send_route_refresh(family, RouteRefreshSubtype.BEGIN_OF_ROUTE_REFRESH)
+            self._send(session, again)
+            session.send_route_refresh(family, RouteRefreshSubtype.END_OF_ROUTE_REFRESH)
+        else:
+            self._send(session, again)
+
+    def _updates(self, negotiation: Negotiation) -> list[Update]:
+        return self.adj_out.updates(
+            negotiation.send_ctx, ipv4_multiprotocol=self.spec.ipv4_multiprotocol)
+
+    @staticmethod
+    def _send(session: PeerSession, updates: list[Update]) -> None:
+        if updates and session.state is State.ESTABLISHED:
+            session.send_updates(updates)
+
+    def _exported(self, originations: Iterable[Origination]) -> list[Route]:
+        """The routes as this peer must receive them (RFC 4271 §5.1), for its families."""
+        negotiation = self.negotiation
+        if negotiation is None:
+            return []
+        routes = []
+        for origination in originations:
+            if origination.family not in negotiation.families:
+                continue
+            next_hop = origination.next_hop or self._own_next_hop(origination.family.afi)
+            if next_hop is None:
+                continue  # no next hop of that family to give this peer
+            route = Route(origination.family, origination.prefix, origination.attributes,
+                          next_hop)
+            if negotiation.internal:
+                routes.append(to_internal(route))
+            else:
+                routes.append(to_external(
+                    route, local_as=self.spec.config.local_as, next_hop=next_hop))
+        return routes
+
+    def _own_next_hop(self, afi: int) -> NextHopAddress | None:
+        configured = self.spec.next_hop if afi == AFI.IPV4 else self.spec.next_hop6
+        if configured is not None:
+            return configured
+        local = self.session.local_address if self.session is not None else None
+        if local is None:
+            return None
+        address = ip_address(local[0])
+        if afi == AFI.IPV4 and isinstance(address, IPv4Address):
+            return address
+        if afi == AFI.IPV6 and isinstance(address, IPv6Address) and not address.is_link_local:
+            return address
+        return None
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    def _cancel(handle: asyncio.TimerHandle | None) -> None:
+        if handle is not None:
+            handle.cancel()
+
+
+def _family_of(update: Update) -> Family | None:
+    keys = update.announced() or update.withdrawals()
+    return keys[0][0] if keys else update.end_of_rib
+

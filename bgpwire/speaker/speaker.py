@@ -1,0 +1,191 @@
+"""The speaker a program embeds: many peers, one set of local routes, one stream of events.
+
+:class:`Speaker` is glue. Each peer (:class:`~bgpwire.speaker.peer.Peer`) runs a
+:class:`~bgpwire.aio.PeerSession`; connections from peers arrive through one
+:class:`~bgpwire.aio.Listener` per listen address. Peers are added, changed and removed one at
+a time without touching the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Network
+
+from bgpwire.aio import Listener, PeerSession, sockopts
+from bgpwire.attributes import PathAttribute
+from bgpwire.errors import LocalProtocolError
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.fsm import State
+from bgpwire.rib import AdjRibIn, AdjRibOut, NextHopAddress, Route, RouteKey, route_attributes
+from bgpwire.rib.route import sort_attributes
+from bgpwire.speaker.events import DEFAULT_MAX_EVENTS, EventQueue, SpeakerEvent
+from bgpwire.speaker.peer import Origination, Peer
+from bgpwire.speaker.spec import PeerSpec
+
+DEFAULT_STALE_TIME = 360.0
+"""How long stale routes wait for the End-of-RIB of a peer that came back (RFC 4724 §4.2
+leaves the value to the implementation; this is FRR's ``stalepath-time``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStatus:
+    """One peer as :meth:`Speaker.peers` shows it."""
+
+    address: str
+    state: State
+    received: int
+    """Routes in its Adj-RIB-In."""
+    advertised: int
+    """Routes in its Adj-RIB-Out (sent)."""
+
+
+class Speaker:
+    """A BGP speaker of AS ``local_as`` with ``router_id``, listening on ``listen``.
+
+    Listen on port 0 to get a free port (:attr:`listen_ports`). See
+    :mod:`bgpwire.speaker.events` for what happens when the program does not read
+    :meth:`events`.
+    """
+
+    def __init__(self, local_as: int, router_id: IPv4Address, *,
+                 listen: Sequence[tuple[str, int]] = (),
+                 max_events: int = DEFAULT_MAX_EVENTS,
+                 stale_time: float = DEFAULT_STALE_TIME) -> None:
+        self.local_as = local_as
+        self.router_id = router_id
+        self.stale_time = stale_time
+        self._listen = tuple(listen)
+        self._listeners: list[Listener] = []
+        self._peers: dict[str, Peer] = {}
+        self._local: dict[RouteKey, Origination] = {}
+        self._events = EventQueue(max_events)
+
+    # --- life -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start listening (peers added before are started too)."""
+        self._events.open()
+        for host, port in self._listen:
+            listener = Listener(self._lookup, host, port)
+            await listener.start()
+            self._listeners.append(listener)
+        for peer in self._peers.values():
+            if peer.session is None:
+                await peer.start()
+
+    async def close(self, reason: str = "") -> None:
+        """Stop every session with Cease / Administrative Shutdown and ``reason`` as the
+        RFC 9003 Shutdown Communication, stop listening, and end :meth:`events`."""
+        for listener in self._listeners:
+            await listener.close()
+        self._listeners.clear()
+        await asyncio.gather(*(peer.stop(reason) for peer in self._peers.values()))
+        for peer in self._peers.values():
+            peer.discard()
+        self._events.close()
+
+    @property
+    def listen_ports(self) -> list[int]:
+        """The port of each listen address (the one picked where port 0 was asked for)."""
+        return [listener.port for listener in self._listeners]
+
+    # --- peers ------------------------------------------------------------------------------
+
+    async def add_peer(self, spec: PeerSpec) -> None:
+        address = sockopts.normalize_address(spec.address)
+        if address in self._peers:
+            raise LocalProtocolError(f"peer {address} exists; use update_peer")
+        if spec.config.local_as != self.local_as:
+            raise LocalProtocolError(f"PeerSpec.config.local_as = {spec.config.local_as}: "
+                                     f"is not the speaker's AS {self.local_as}")
+        if spec.config.router_id != self.router_id:
+            raise LocalProtocolError(f"PeerSpec.config.router_id = {spec.config.router_id}: "
+                                     f"is not the speaker's router id {self.router_id}")
+        peer = Peer(spec, self._local, self._events, stale_time=self.stale_time)
+        self._peers[address] = peer
+        if self._listeners or not self._listen:
+            await peer.start()
+
+    async def remove_peer(self, address: str, reason: str = "") -> None:
+        """Stop the session (Administrative Shutdown with ``reason``) and forget the peer; its
+        routes are reported withdrawn."""
+        peer = self._peer(address)
+        del self._peers[peer.address]
+        await peer.stop(reason)
+        peer.discard()
+
+    async def update_peer(self, spec: PeerSpec, reason: str = "configuration changed") -> None:
+        """Apply a changed ``spec`` to the peer of its address: nothing if it is the same,
+        otherwise that peer's session is restarted with it."""
+        peer = self._peer(spec.address)
+        if peer.spec == spec:
+            return
+        await self.remove_peer(spec.address, reason)
+        await self.add_peer(spec)
+
+    def peers(self) -> list[PeerStatus]:
+        return [PeerStatus(address, peer.session.state if peer.session else State.IDLE,
+                           len(peer.adj_in), len(peer.adj_out))
+                for address, peer in self._peers.items()]
+
+    def adj_rib_in(self, address: str) -> AdjRibIn:
+        return self._peer(address).adj_in
+
+    def adj_rib_out(self, address: str) -> AdjRibOut:
+        return self._peer(address).adj_out
+
+    def session(self, address: str) -> PeerSession | None:
+        """The session of the peer at ``address`` (a new one after each restart)."""
+        return self._peer(address).session
+
+    def _peer(self, address: str) -> Peer:
+        peer = self._peers.get(sockopts.normalize_address(address))
+        if peer is None:
+            raise LocalProtocolError(f"no peer {address}")
+        return peer
+
+    def _lookup(self, address: str) -> PeerSession | None:
+        peer = self._peers.get(address)
+        return None if peer is None else peer.session
+
+    # --- local routes -----------------------------------------------------------------------
+
+    def announce(self, prefix: IPv4Network | IPv6Network, *,
+                 attributes: Sequence[PathAttribute] = (),
+                 next_hop: NextHopAddress | None = None) -> None:
+        """Originate ``prefix`` to every peer. ``attributes`` default to ORIGIN IGP and an empty
+        AS_PATH; ``next_hop`` (default: each peer's, see :class:`PeerSpec`) is sent as given."""
+        family = IPV4_UNICAST if isinstance(prefix, IPv4Network) else IPV6_UNICAST
+        given = {attribute.type_code for attribute in attributes}
+        defaults = [a for a in route_attributes() if a.type_code not in given]
+        full = sort_attributes((*attributes, *defaults))
+        if next_hop is not None:  # let Route check prefix, next hop and attributes together
+            Route(family, prefix, full, next_hop)
+        key = (family, prefix)
+        self._local[key] = Origination(family, prefix, full, next_hop)
+        for peer in self._peers.values():
+            peer.offer((key,))
+
+    def withdraw(self, prefix: IPv4Network | IPv6Network) -> None:
+        family = IPV4_UNICAST if isinstance(prefix, IPv4Network) else IPV6_UNICAST
+        key = (family, prefix)
+        if self._local.pop(key, None) is not None:
+            for peer in self._peers.values():
+                peer.offer((key,))
+
+    def local_routes(self) -> list[Origination]:
+        return list(self._local.values())
+
+    # --- events -----------------------------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[SpeakerEvent]:
+        """The speaker's events, oldest first; ends after :meth:`close`. One reader only."""
+        async for event in self._events:
+            yield event
+
+    @property
+    def dropped_events(self) -> int:
+        """Events dropped because the queue was full (see :mod:`bgpwire.speaker.events`)."""
+        return self._events.dropped
