@@ -143,3 +143,26 @@ class Topology:
         done = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True,
                               check=False)
         return [int(word) for word in done.stdout.split()]
+
+
+@contextmanager
+def extra_hosts(topology: Topology, hosts_a: list[int], hosts_b: list[int]) -> Iterator[None]:
+    """More addresses (IPv4 and IPv6, as in :meth:`Topology.create`) on both sides for the body.
+
+    For tests that run their own daemon instances beside the shared ones; the addresses are
+    removed afterwards (and go with the namespaces anyway).
+    """
+    added: list[tuple[str, str]] = []
+    try:
+        for name, hosts in ((topology.side_a, hosts_a), (topology.side_b, hosts_b)):
+            for host in hosts:
+                for address in (f"{topology.addresses.v4(host)}/24",
+                                f"{topology.addresses.v6(host)}/64"):
+                    extra = ["nodad"] if ":" in address else []
+                    _ip("-n", name, "addr", "add", address, "dev", VETH, *extra)
+                    added.append((name, address))
+        yield
+    finally:
+        for name, address in reversed(added):
+            subprocess.run(["ip", "-n", name, "addr", "del", address, "dev", VETH],
+                           capture_output=True, check=False)
