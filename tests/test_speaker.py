@@ -5,20 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Any
 
 import pytest
 
-from bgpwire.aio import TransportOptions
+from bgpwire.aio import PeerSession, TransportOptions
 from bgpwire.attributes import ASPath, LocalPref
+from bgpwire.constants import CeaseSubcode, ErrorCode
+from bgpwire.errors import LocalProtocolError
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
-from bgpwire.fsm import PeerConfig
+from bgpwire.fsm import GracefulRestartConfig, PeerConfig, State, UpdateReceived
 from bgpwire.rib import route_attributes
 from bgpwire.speaker import (
     EndOfRIB,
     PeerDown,
+    PeerNotificationReceived,
+    PeerNotificationSent,
     PeerSpec,
     PeerUp,
     RoutesReceived,
@@ -169,3 +173,208 @@ async def test_a_route_announced_while_the_peer_is_down_arrives_when_it_comes_up
         assert len(a.speaker.adj_rib_out(B_ADDR)) == 0
         await b.speaker.add_peer(b_spec(a.speaker))
         await wait_for(lambda: b.speaker.adj_rib_in(A_ADDR).get(IPV4_UNICAST, P4) is not None)
+
+
+@pytest.mark.asyncio
+async def test_adding_updating_and_removing_one_peer_leaves_the_other_alone() -> None:
+    async with speakers() as (a, b):
+        c = Watched(Speaker(B_AS + 1, C_ID))
+        await c.speaker.start()
+        c.start_watching()
+        try:
+            await a.speaker.add_peer(a_spec_for(B_ADDR, B_AS))
+            await b.speaker.add_peer(b_spec(a.speaker))
+            await established(a, B_ADDR)
+            b.speaker.announce(P4)
+            await wait_for(lambda: len(a.speaker.adj_rib_in(B_ADDR)) == 1)
+            b_session = a.speaker.session(B_ADDR)
+            assert b_session is not None
+            fsm, endpoint = b_session.session, b_session.remote_address
+
+            def b_untouched() -> None:
+                assert a.speaker.session(B_ADDR) is b_session
+                assert b_session.session is fsm and b_session.remote_address == endpoint
+                assert b_session.state is State.ESTABLISHED
+                assert a.speaker.adj_rib_in(B_ADDR).get(IPV4_UNICAST, P4) is not None
+                assert len(a.of(PeerDown, B_ADDR)) == 0
+
+            c_spec = a_spec_for(C_ADDR, B_AS + 1)
+            await a.speaker.add_peer(c_spec)
+            await c.speaker.add_peer(b_spec(a.speaker, local_as=B_AS + 1, source=C_ADDR,
+                                            router_id=C_ID))
+            await established(a, C_ADDR)
+            b_untouched()
+
+            await a.speaker.update_peer(c_spec)  # the same: nothing happens
+            assert len(a.of(PeerDown, C_ADDR)) == 0
+            await a.speaker.update_peer(replace(c_spec, max_prefixes=100))
+            await established(a, C_ADDR, count=2)
+            assert len(a.of(PeerDown, C_ADDR)) == 1
+            assert a.speaker.adj_rib_in(C_ADDR).max_prefixes == 100
+            b_untouched()
+
+            await a.speaker.remove_peer(C_ADDR, "bye")
+            assert {p.address for p in a.speaker.peers()} == {B_ADDR}
+            with pytest.raises(LocalProtocolError):
+                a.speaker.adj_rib_in(C_ADDR)
+            await wait_for(lambda: len(c.of(PeerNotificationReceived)) >= 2)
+            assert c.of(PeerNotificationReceived)[-1].notification.shutdown_communication == "bye"
+            b_untouched()
+            assert [(p.address, p.state, p.received) for p in a.speaker.peers()] == [
+                (B_ADDR, State.ESTABLISHED, 1)]
+        finally:
+            await c.close()
+
+
+@pytest.mark.asyncio
+async def test_a_peer_over_its_prefix_limit_gets_cease_6_1_with_the_rfc_4486_data() -> None:
+    async with speakers() as (a, b):
+        for i in range(3):
+            b.speaker.announce(IPv4Network(f"203.0.113.{i * 8}/29"))
+        await a.speaker.add_peer(a_spec_for(B_ADDR, B_AS, max_prefixes=2,
+                                            max_prefix_restart=0.5))
+        await b.speaker.add_peer(b_spec(a.speaker))
+        await wait_for(lambda: len(b.of(PeerNotificationReceived)) >= 1)
+        notification = b.of(PeerNotificationReceived)[0].notification
+        assert (notification.code, notification.subcode) == (
+            ErrorCode.CEASE, CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED)
+        assert notification.data == bytes((0, 1, 1, 0, 0, 0, 2))  # AFI 1, SAFI 1, limit 2
+        assert a.of(PeerNotificationSent, B_ADDR)[0].notification == notification
+        await wait_for(lambda: len(a.of(PeerDown, B_ADDR)) >= 1)
+        assert len(a.speaker.adj_rib_in(B_ADDR)) <= 2
+        # max_prefix_restart: the session comes back (and goes down again, still over)
+        await established(a, B_ADDR, count=2)
+
+
+@pytest.mark.asyncio
+async def test_a_route_carrying_our_as_is_not_installed() -> None:
+    async with speakers() as (a, b):
+        await a.speaker.add_peer(a_spec_for(B_ADDR, B_AS))
+        await b.speaker.add_peer(b_spec(a.speaker))
+        await established(b, A_ADDR)
+        looped = IPv4Network("203.0.113.0/24")
+        b.speaker.announce(looped, attributes=route_attributes(as_path=[65010, A_AS]))
+        b.speaker.announce(P4, attributes=route_attributes(as_path=[65010]))
+        rib = a.speaker.adj_rib_in(B_ADDR)
+        await wait_for(lambda: rib.get(IPV4_UNICAST, P4) is not None)
+        assert rib.get(IPV4_UNICAST, looped) is None
+        assert len(b.speaker.adj_rib_out(A_ADDR)) == 2  # it was sent
+
+
+@pytest.mark.asyncio
+async def test_route_refresh_is_answered_from_the_adj_rib_out() -> None:
+    a = Speaker(A_AS, A_ID, listen=[(A_ADDR, 0)])
+    await a.start()
+    await a.add_peer(a_spec_for(B_ADDR, B_AS))
+    a.announce(P4)
+    a.announce(P6)
+    options = TransportOptions(local_address=B_ADDR, remote_port=a.listen_ports[0])
+    raw = PeerSession(config(B_AS, A_AS, B_ID), A_ADDR, options)
+    received: list[UpdateReceived] = []
+
+    async def collect() -> None:
+        async for event in raw.events():
+            if isinstance(event, UpdateReceived):
+                received.append(event)
+    task = asyncio.get_running_loop().create_task(collect())
+    try:
+        await raw.start()
+        await raw.wait_established(10)
+        await wait_for(lambda: sum(e.end_of_rib is not None for e in received) == 2)
+        first = len(received)
+        raw.send_route_refresh(IPV4_UNICAST)
+        await wait_for(lambda: len(received) > first)
+        await asyncio.sleep(0.2)  # anything else it sent
+        again = received[first:]
+        assert [key for e in again for key in e.update.announced()] == [(IPV4_UNICAST, P4)]
+    finally:
+        await raw.stop()
+        await task
+        await a.close()
+
+
+@pytest.mark.asyncio
+async def test_graceful_restart_keeps_stale_routes_then_sweeps_or_refreshes_them() -> None:
+    gr = GracefulRestartConfig(restart_time=2)
+    async with speakers() as (a, b):
+        b.speaker.announce(P4)
+        await a.speaker.add_peer(a_spec_for(B_ADDR, B_AS, graceful_restart=gr))
+        await b.speaker.add_peer(b_spec(a.speaker, graceful_restart=gr))
+        rib = a.speaker.adj_rib_in(B_ADDR)
+        await wait_for(lambda: rib.get(IPV4_UNICAST, P4) is not None)
+
+        def stale() -> bool | None:
+            route = rib.get(IPV4_UNICAST, P4)
+            return None if route is None else route.stale
+
+        # the peer does not come back within its restart time: swept
+        await b.speaker.remove_peer(A_ADDR, "restarting")
+        await wait_for(lambda: len(a.of(PeerDown, B_ADDR)) == 1)
+        assert stale() is True
+        await wait_for(lambda: stale() is None, timeout=6)
+        assert any(r.key == (IPV4_UNICAST, P4) for e in a.of(RoutesReceived, B_ADDR)
+                   for r in e.withdrawn)
+
+        # it comes back in time: kept, refreshed at its End-of-RIB
+        await b.speaker.add_peer(b_spec(a.speaker, graceful_restart=gr))
+        await wait_for(lambda: stale() is False)
+        await b.speaker.remove_peer(A_ADDR, "restarting again")
+        await wait_for(lambda: len(a.of(PeerDown, B_ADDR)) == 2)
+        assert stale() is True
+        eors = len(a.of(EndOfRIB, B_ADDR))
+        await b.speaker.add_peer(b_spec(a.speaker, graceful_restart=gr))
+        await wait_for(lambda: len(a.of(EndOfRIB, B_ADDR)) > eors)
+        assert stale() is False
+        await asyncio.sleep(2.5)  # past the first restart deadline
+        assert stale() is False
+
+
+@pytest.mark.asyncio
+async def test_a_session_without_graceful_restart_loses_the_routes_at_once() -> None:
+    async with speakers() as (a, b):
+        b.speaker.announce(P4)
+        await a.speaker.add_peer(a_spec_for(B_ADDR, B_AS))
+        await b.speaker.add_peer(b_spec(a.speaker))
+        rib = a.speaker.adj_rib_in(B_ADDR)
+        await wait_for(lambda: len(rib) == 1)
+        await b.speaker.remove_peer(A_ADDR)
+        await wait_for(lambda: len(a.of(PeerDown, B_ADDR)) == 1)
+        assert len(rib) == 0
+
+
+@pytest.mark.asyncio
+async def test_close_sends_the_shutdown_communication_to_every_peer() -> None:
+    async with speakers() as (a, b):
+        await a.speaker.add_peer(a_spec_for(B_ADDR, B_AS))
+        await b.speaker.add_peer(b_spec(a.speaker))
+        await established(b, A_ADDR)
+        await a.speaker.close("maintenance window")
+        await wait_for(lambda: len(b.of(PeerDown, A_ADDR)) == 1)
+        down = b.of(PeerDown, A_ADDR)[0]
+        assert down.notification is not None
+        assert (down.notification.code, down.notification.subcode) == (
+            ErrorCode.CEASE, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN)
+        assert down.notification.shutdown_communication == "maintenance window"
+        assert a.task is not None
+        await asyncio.wait_for(a.task, 5)  # events() ended
+
+
+@pytest.mark.parametrize(("field_name", "value"), [
+    ("address", "not-an-address"),
+    ("max_prefixes", 0),
+    ("max_prefix_restart", -1.0),
+    ("next_hop", IPv6Address("2001:db8::1")),
+    ("next_hop6", IPv6Address("fe80::1")),
+])
+def test_a_bad_peer_spec_names_the_field_and_the_value(field_name: str, value: Any) -> None:
+    good = PeerSpec("192.0.2.9", config(A_AS, B_AS, A_ID), max_prefixes=10)
+    with pytest.raises(LocalProtocolError, match=f"PeerSpec.{field_name} = "):
+        replace(good, **{field_name: value})
+
+
+@pytest.mark.asyncio
+async def test_a_peer_spec_for_another_as_is_refused() -> None:
+    speaker = Speaker(A_AS, A_ID)
+    with pytest.raises(LocalProtocolError, match="local_as"):
+        await speaker.add_peer(PeerSpec("192.0.2.9", config(A_AS + 5, B_AS, A_ID)))
+    assert speaker.peers() == []
