@@ -466,3 +466,18 @@ def test_messages_before_a_broken_header_are_handled_then_the_session_ends() -> 
     notification = last_notification(pair.a.messages())
     assert (notification.code, notification.subcode) == (1, 1)  # Connection Not Synchronized
     assert state(pair.a.session) is State.IDLE
+
+
+def test_stop_with_an_error_sends_its_notification() -> None:
+    from bgpwire.errors import Cease  # noqa: PLC0415
+
+    pair = SessionPair()
+    pair.establish()
+    limit = Cease("too many prefixes", b"\x00\x01\x01\x00\x00\x00\x02",
+                  subcode=CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED)
+    pair.a.session.stop(pair.now, error=limit)
+    pair.exchange()
+    notification = last_notification(pair.a.messages())
+    assert (notification.code, notification.subcode, notification.data) == (
+        6, 1, b"\x00\x01\x01\x00\x00\x00\x02")
+    assert state(pair.a.session) is State.IDLE

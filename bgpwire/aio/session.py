@@ -24,7 +24,7 @@ from bgpwire.aio import sockopts
 from bgpwire.aio.driver import MAX_EVENTS_PER_MESSAGE, SessionDriver
 from bgpwire.aio.options import TransportOptions
 from bgpwire.constants import RouteRefreshSubtype
-from bgpwire.errors import LocalProtocolError
+from bgpwire.errors import LocalProtocolError, ProtocolError
 from bgpwire.families import Family
 from bgpwire.fsm import (
     Event,
@@ -169,16 +169,17 @@ class PeerSession:
         self._session.start(driver.now())
         driver.pump()
 
-    async def stop(self, reason: str = "", timeout: float = 5.0) -> None:
+    async def stop(self, reason: str = "", timeout: float = 5.0, *,
+                   error: ProtocolError | None = None) -> None:
         """Cease / Administrative Shutdown with ``reason`` as the RFC 9003 Shutdown
-        Communication; returns once the NOTIFICATION is written and the connection closed (or
-        aborted after ``timeout``)."""
+        Communication (or the NOTIFICATION ``error`` carries); returns once it is written and
+        the connection closed (or aborted after ``timeout``)."""
         self._stopped = True
         if self._candidate is not None:
             self._candidate.dispose()
             self._candidate = None
         driver = self._main()
-        self._session.stop(driver.now(), reason=reason)
+        self._session.stop(driver.now(), reason=reason, error=error)
         driver.pump()
         for closing in (driver, *self._retired):
             await closing.wait_closed(timeout)

@@ -106,15 +106,23 @@ class Session(SessionCore):
         *,
         reason: str = "",
         subcode: CeaseSubcode = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
+        error: ProtocolError | None = None,
     ) -> None:
         """ManualStop: Cease with ``subcode`` and, for a shutdown or reset, ``reason`` as the
-        RFC 9003 Shutdown Communication. The session stays in Idle until started again."""
+        RFC 9003 Shutdown Communication. The session stays in Idle until started again.
+
+        ``error`` sends the NOTIFICATION it carries instead: for what the program decides about
+        what it received, such as a prefix limit (Cease subcode 1 with the RFC 4486 data).
+        """
         self._running = False
         self._failures = 0
         if self.state is State.IDLE:
             self._timers.clear()
             return
-        if subcode in (CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, CeaseSubcode.ADMINISTRATIVE_RESET):
+        if error is not None:
+            self._stop_notification = Notification.from_error(error)
+            reason = reason or error.reason
+        elif subcode in (CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, CeaseSubcode.ADMINISTRATIVE_RESET):
             self._stop_notification = Notification.shutdown(reason, subcode)
         else:
             self._stop_notification = Notification(ErrorCode.CEASE, subcode)

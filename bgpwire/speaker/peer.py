@@ -152,10 +152,7 @@ class Peer:
             limit = self.adj_in.limit(family)
             assert limit is not None
             self._halted = True
-            # Session.stop() has no NOTIFICATION data; RFC 4486 §4 wants family and limit.
-            session.session._fail(
-                max_prefixes_error(family, limit), asyncio.get_running_loop().time())
-            await session.stop()
+            await session.stop(error=max_prefixes_error(family, limit))
             if self.spec.max_prefix_restart is not None:
                 self._restart = asyncio.get_running_loop().call_later(
                     self.spec.max_prefix_restart, lambda: self._spawn(self.start()))
