@@ -8,7 +8,7 @@ import pytest
 
 from bgpwire.constants import CeaseSubcode, ErrorCode, FSMErrorSubcode, UpdateMessageSubcode
 from bgpwire.context import Negotiated
-from bgpwire.errors import LocalProtocolError
+from bgpwire.errors import Cease, LocalProtocolError
 from bgpwire.families import IPV4_MULTICAST, IPV4_UNICAST
 from bgpwire.fsm import (
     CloseRequested,
@@ -469,8 +469,6 @@ def test_messages_before_a_broken_header_are_handled_then_the_session_ends() -> 
 
 
 def test_stop_with_an_error_sends_its_notification() -> None:
-    from bgpwire.errors import Cease  # noqa: PLC0415
-
     pair = SessionPair()
     pair.establish()
     limit = Cease("too many prefixes", b"\x00\x01\x01\x00\x00\x00\x02",
