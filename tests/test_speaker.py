@@ -378,3 +378,25 @@ async def test_a_peer_spec_for_another_as_is_refused() -> None:
     with pytest.raises(LocalProtocolError, match="local_as"):
         await speaker.add_peer(PeerSpec("192.0.2.9", config(A_AS + 5, B_AS, A_ID)))
     assert speaker.peers() == []
+
+
+@pytest.mark.asyncio
+async def test_peers_accepted_from_an_address_range() -> None:
+    async with speakers() as (a, b):
+        a.speaker.accept_range(IPv4Network(f"{B_ADDR}/32"), a_spec_for("0.0.0.0", B_AS))
+        a.speaker.announce(P4)
+        await b.speaker.add_peer(b_spec(a.speaker))
+        await established(a, B_ADDR)
+        assert [status.address for status in a.speaker.peers()] == [B_ADDR]
+        rib = b.speaker.adj_rib_in(A_ADDR)
+        await wait_for(lambda: rib.get(IPV4_UNICAST, P4) is not None)
+        # An address outside every range is still refused, and no peer is made for it.
+        outsider = Speaker(B_AS, C_ID)
+        await outsider.start()
+        try:
+            await outsider.add_peer(b_spec(a.speaker, source=C_ADDR, router_id=C_ID))
+            await wait_for(lambda: a.speaker.refused_connections >= 1)
+            assert [status.address for status in a.speaker.peers()] == [B_ADDR]
+            assert not a.of(PeerUp, C_ADDR)
+        finally:
+            await outsider.close()

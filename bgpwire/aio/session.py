@@ -164,6 +164,11 @@ class PeerSession:
         """
         if not self.config.passive:
             sockopts.connecting_socket(self.peer_address, self.options).close()
+        self.begin()
+
+    def begin(self) -> None:
+        """Start the state machine now, without the socket checks of :meth:`start`: for a
+        passive session created while its peer's connection is being accepted."""
         driver = self._main()
         self._stopped = False
         self._session.start(driver.now())

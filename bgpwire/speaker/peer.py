@@ -94,11 +94,20 @@ class Peer:
 
     async def start(self) -> None:
         """Start a new session (a stopped :class:`PeerSession` is not reused)."""
+        await self._new_session().start()
+
+    def start_passive(self) -> PeerSession:
+        """Start a new passive session at once, for a connection being accepted right now."""
+        session = self._new_session()
+        session.begin()
+        return session
+
+    def _new_session(self) -> PeerSession:
         self._halted = False
         session = PeerSession(self.spec.session_config, self.address, self.spec.options)
         self.session = session
         self._spawn(self._consume(session))
-        await session.start()
+        return session
 
     async def stop(self, reason: str = "") -> None:
         """Stop the session with an Administrative Shutdown and wait for its events to drain."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, IPv6Network
+from dataclasses import dataclass, replace
+from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address
 
 from bgpwire.aio import Listener, PeerSession, sockopts
 from bgpwire.attributes import PathAttribute
@@ -61,6 +61,7 @@ class Speaker:
         self._peers: dict[str, Peer] = {}
         self._local: dict[RouteKey, Origination] = {}
         self._events = EventQueue(max_events)
+        self._ranges: list[tuple[IPv4Network | IPv6Network, PeerSpec]] = []
 
     # --- life -------------------------------------------------------------------------------
 
@@ -87,6 +88,11 @@ class Speaker:
         self._events.close()
 
     @property
+    def refused_connections(self) -> int:
+        """Connections closed at once because no configured peer or range matched them."""
+        return sum(listener.refused for listener in self._listeners)
+
+    @property
     def listen_ports(self) -> list[int]:
         """The port of each listen address (the one picked where port 0 was asked for)."""
         return [listener.port for listener in self._listeners]
@@ -97,16 +103,21 @@ class Speaker:
         address = sockopts.normalize_address(spec.address)
         if address in self._peers:
             raise LocalProtocolError(f"peer {address} exists; use update_peer")
+        self._check_spec(spec)
+        peer = self._peers[address] = self._new_peer(spec)
+        if self._listeners or not self._listen:
+            await peer.start()
+
+    def _check_spec(self, spec: PeerSpec) -> None:
         if spec.config.local_as != self.local_as:
             raise LocalProtocolError(f"PeerSpec.config.local_as = {spec.config.local_as}: "
                                      f"is not the speaker's AS {self.local_as}")
         if spec.config.router_id != self.router_id:
             raise LocalProtocolError(f"PeerSpec.config.router_id = {spec.config.router_id}: "
                                      f"is not the speaker's router id {self.router_id}")
-        peer = Peer(spec, self._local, self._events, stale_time=self.stale_time)
-        self._peers[address] = peer
-        if self._listeners or not self._listen:
-            await peer.start()
+
+    def _new_peer(self, spec: PeerSpec) -> Peer:
+        return Peer(spec, self._local, self._events, stale_time=self.stale_time)
 
     async def remove_peer(self, address: str, reason: str = "") -> None:
         """Stop the session (Administrative Shutdown with ``reason``) and forget the peer; its
@@ -146,9 +157,28 @@ class Speaker:
             raise LocalProtocolError(f"no peer {address}")
         return peer
 
+    def accept_range(self, network: IPv4Network | IPv6Network, template: PeerSpec) -> None:
+        """Accept connections from any address in ``network`` as passive peers made from
+        ``template`` (its address is replaced by the connecting one).
+
+        Such a peer is created when it first connects and then stays, like a configured one,
+        until :meth:`remove_peer`. Configured peers take precedence; the first matching range
+        wins. Only connections reaching a listener can match, so give ``listen``.
+        """
+        self._check_spec(template)
+        self._ranges.append((network, template))
+
     def _lookup(self, address: str) -> PeerSession | None:
         peer = self._peers.get(address)
-        return None if peer is None else peer.session
+        if peer is not None:
+            return peer.session
+        remote = ip_address(address)
+        for network, template in self._ranges:
+            if remote in network:
+                spec = replace(template, address=address, passive=True)
+                peer = self._peers[address] = self._new_peer(spec)
+                return peer.start_passive()
+        return None
 
     # --- local routes -----------------------------------------------------------------------
 
