@@ -259,6 +259,17 @@ async def test_a_clean_stop_sends_the_shutdown_communication() -> None:
         await next_event(passive, SessionDown)
 
 
+@pytest.mark.asyncio
+async def test_abort_drops_the_connection_without_a_notification() -> None:
+    async with peering() as (active, passive, _):
+        await passive.wait_established(10)
+        active.abort()
+        down = await next_event(passive, SessionDown)
+        assert down.notification_received is None and down.notification_sent is None
+        mine = await next_event(active, SessionDown)
+        assert mine.notification_sent is None
+
+
 def require_root() -> None:
     if os.geteuid() != 0:
         reason = "TCP-MD5 keys need root (CAP_NET_ADMIN)"

@@ -191,6 +191,14 @@ class PeerSession:
         self._retired.clear()
         self._wake()
 
+    def abort(self) -> None:
+        """Drop the connection at once, sending nothing: what the peer sees when this speaker
+        crashes or restarts. A peer that negotiated Graceful Restart (RFC 4724) keeps our routes
+        until we are back; the state machine learns of it as a lost connection."""
+        transport = self._driver.transport if self._driver is not None else None
+        if transport is not None:
+            transport.abort()
+
     def send_update(self, update: Update) -> None:
         driver = self._main()
         self._session.send_update(update, driver.now())

@@ -284,11 +284,8 @@ def test_graceful_restart_keeps_routes_stale_until_end_of_rib(
                                   end_of_rib(IPV4_UNICAST), end_of_rib(IPV6_UNICAST)])
             await await_for("FRR has the 4 routes", all_fresh, frr.process)
 
-            # The "crash": the connection goes away without a NOTIFICATION. PeerSession has
-            # no call for that (stop() sends a Cease), so the test reaches for the transport.
-            transport = session._driver.transport if session._driver is not None else None
-            assert transport is not None
-            transport.abort()
+            # The "crash": the connection goes away without a NOTIFICATION.
+            session.abort()
             gone = await recorder.wait("SessionDown", down)
             assert gone.notification_sent is None and gone.notification_received is None
         assert not any(e.notification_sent for e in recorder.events
