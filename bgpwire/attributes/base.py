@@ -14,10 +14,12 @@ attributes built in code compare equal to decoded ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Address
 from typing import ClassVar, Self
 
 from bgpwire.constants import AttrFlag
 from bgpwire.context import Negotiated
+from bgpwire.errors import AttributeLengthError, LocalProtocolError
 
 OPTIONAL = AttrFlag.OPTIONAL
 TRANSITIVE = AttrFlag.TRANSITIVE
@@ -80,6 +82,31 @@ class PathAttribute:
     def with_flags(self, flags: int | None) -> Self:
         """A copy carrying ``flags`` as received (``None``: the prescribed ones)."""
         return replace(self, flags=flags)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressAttribute(PathAttribute):
+    """An attribute whose value is one IPv4 address (NEXT_HOP, ORIGINATOR_ID)."""
+
+    address: IPv4Address
+
+    NAME: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.address, IPv4Address):
+            raise LocalProtocolError(f"{self.NAME} {self.address!r} is not an IPv4Address")
+
+    @classmethod
+    def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
+        if len(data) != 4:
+            raise AttributeLengthError(f"{cls.NAME} of {len(data)} octets, expected 4", data)
+        return cls(IPv4Address(data))
+
+    def encode_value(self, ctx: Negotiated) -> bytes:
+        return self.address.packed
+
+    def __str__(self) -> str:
+        return str(self.address)
 
 
 _set_flags = PathAttribute.__dict__["flags"].__set__

@@ -12,6 +12,7 @@ from bgpwire.attributes.base import (
     OPTIONAL_NON_TRANSITIVE,
     OPTIONAL_TRANSITIVE,
     WELL_KNOWN,
+    AddressAttribute,
     PathAttribute,
 )
 from bgpwire.constants import AttrType
@@ -126,30 +127,13 @@ class AtomicAggregate(PathAttribute):
 
 
 @dataclass(frozen=True, slots=True)
-class OriginatorID(PathAttribute):
+class OriginatorID(AddressAttribute):
     """ORIGINATOR_ID (RFC 4456 §8): the BGP identifier of the route's originator inside the AS,
     set by a route reflector so the originator can spot its own route coming back."""
 
-    address: IPv4Address
-
     TYPE: ClassVar[int] = AttrType.ORIGINATOR_ID
     CATEGORY: ClassVar[int] = OPTIONAL_NON_TRANSITIVE
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.address, IPv4Address):
-            raise LocalProtocolError(f"ORIGINATOR_ID {self.address!r} is not an IPv4Address")
-
-    @classmethod
-    def decode_value(cls, data: bytes, ctx: Negotiated) -> Self:
-        if len(data) != 4:
-            raise AttributeLengthError(f"ORIGINATOR_ID of {len(data)} octets, expected 4", data)
-        return cls(IPv4Address(data))
-
-    def encode_value(self, ctx: Negotiated) -> bytes:
-        return self.address.packed
-
-    def __str__(self) -> str:
-        return str(self.address)
+    NAME: ClassVar[str] = "ORIGINATOR_ID"
 
 
 @dataclass(frozen=True, slots=True)
