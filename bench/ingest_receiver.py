@@ -1,0 +1,227 @@
+"""The bgpwire side of ``bench/ingest.py``: a passive session that loads a table into an Adj-RIB-In.
+
+    python bench/ingest_receiver.py --netns NS --listen 10.99.0.1 --peer 10.99.0.2 \
+        --prefixes 1000000 [--hold-time 9] [--gc-freeze] [--gc-threshold 100000,50,100] \
+        [--profile FILE]
+
+Started by ``bench/ingest.py`` (as root), not meant to be run by hand. It enters network
+namespace ``NS`` with ``tests.interop.netns.run_in`` (setns on the event loop's thread), listens
+on ``--listen``:179 with a :class:`~bgpwire.aio.Listener` in front of one passive
+:class:`~bgpwire.aio.PeerSession` for ``--peer``, and feeds every ``UpdateReceived`` into an
+:class:`~bgpwire.rib.AdjRibIn`. It prints ``ready`` once listening, then one JSON line with its
+measurements once the IPv4 End-of-RIB has arrived and the table holds ``--prefixes`` routes.
+
+``--gc-freeze`` / ``--gc-threshold`` are settings of the embedding program (this script), not of
+bgpwire: ``gc.freeze()`` after start-up moves every object alive then out of the collector's
+sight, and a larger generation-0 threshold makes collections rarer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import json
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bgpwire.aio import Listener, PeerSession, TransportOptions  # noqa: E402
+from bgpwire.families import IPV4_UNICAST  # noqa: E402
+from bgpwire.fsm import (  # noqa: E402
+    PeerConfig,
+    SessionDown,
+    SessionEstablished,
+    State,
+    StateChanged,
+    UpdateReceived,
+)
+from bgpwire.fsm.table import Input  # noqa: E402
+from bgpwire.rib import AdjRibIn  # noqa: E402
+from tests.interop.netns import run_in  # noqa: E402
+
+LOCAL_AS = 65010
+PEER_AS = 65001
+
+
+@dataclass
+class Counters:
+    """What the run saw; times are ``time.time()`` (wall clock, comparable across processes)."""
+
+    t_established: float = 0.0
+    t_first_update: float = 0.0
+    t_end_of_rib: float = 0.0
+    t_done: float = 0.0
+    updates: int = 0
+    apply_seconds: float = 0.0
+    keepalives_received: int = 0
+    keepalives_sent: int = 0
+    left_established: list[str] = field(default_factory=list)
+    gc_seconds: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    gc_runs: list[int] = field(default_factory=lambda: [0, 0, 0])
+    peak_queued_events: int = 0
+
+
+class GcTimer:
+    """Adds up the time the cyclic garbage collector runs, per generation (``gc.callbacks``)."""
+
+    def __init__(self, counters: Counters) -> None:
+        self.counters = counters
+        self._start = 0.0
+        self.active = False
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if not self.active:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            generation = int(info["generation"])
+            self.counters.gc_seconds[generation] += time.perf_counter() - self._start
+            self.counters.gc_runs[generation] += 1
+
+
+def count_keepalives(peer: PeerSession, counters: Counters) -> None:
+    """Count KEEPALIVEs in both directions while Established.
+
+    The session exposes no message counters, so the state machine's ``fire`` (public: every
+    input goes through it) is wrapped on this one instance: a received KEEPALIVE is the
+    ``KeepAliveMsg`` input, one we send is the ``KeepaliveTimer_Expires`` input.
+    """
+    session = peer.session
+    original = session.fire
+
+    def fire(inp: Input, now: float, message: Any = None) -> None:
+        if session.state is State.ESTABLISHED:
+            if inp is Input.KEEPALIVE_MSG:
+                counters.keepalives_received += 1
+            elif inp is Input.KEEPALIVE_TIMER_EXPIRES:
+                counters.keepalives_sent += 1
+        original(inp, now, message)
+
+    session.fire = fire  # type: ignore[method-assign]
+
+
+async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTimer) -> None:
+    config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS,
+                        router_id=IPv4Address(args.listen), hold_time=args.hold_time,
+                        passive=True, auto_restart=False)
+    peer = PeerSession(config, args.peer, TransportOptions(local_address=args.listen))
+    listener = Listener({args.peer: peer}, host=args.listen)
+    rib = AdjRibIn(LOCAL_AS)
+    count_keepalives(peer, counters)
+    await listener.start()
+    await peer.start()
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    if args.gc_threshold:
+        gc.set_threshold(*args.gc_threshold)
+    gc_timer.active = True
+    print("ready", flush=True)
+    try:
+        async for event in peer.events():
+            if isinstance(event, UpdateReceived):
+                update = event.update
+                if not counters.updates:
+                    counters.t_first_update = time.time()
+                counters.updates += 1
+                start = time.perf_counter()
+                rib.apply(update)
+                counters.apply_seconds += time.perf_counter() - start
+                if update.end_of_rib == IPV4_UNICAST:
+                    counters.t_end_of_rib = time.time()
+                if counters.t_end_of_rib and rib.count(IPV4_UNICAST) >= args.prefixes:
+                    counters.t_done = time.time()
+                    break
+            elif isinstance(event, SessionEstablished):
+                counters.t_established = time.time()
+            elif isinstance(event, StateChanged) and event.old is State.ESTABLISHED:
+                counters.left_established.append(f"{event.old.name} -> {event.new.name}")
+            elif isinstance(event, SessionDown):
+                counters.left_established.append(f"down: {event.reason}")
+                break
+    finally:
+        gc_timer.active = False
+        counters.peak_queued_events = peer.peak_queued_events
+        state = peer.state
+        if state is not State.ESTABLISHED and not counters.left_established:
+            counters.left_established.append(f"state {state.name} at the end")
+        print(json.dumps(report(args, counters, rib)), flush=True)
+        await listener.close()
+        await peer.stop("benchmark done", timeout=2.0)
+
+
+def report(args: argparse.Namespace, counters: Counters, rib: AdjRibIn) -> dict[str, Any]:
+    status = Path("/proc/self/status").read_text()
+    hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    return {
+        "prefixes": rib.count(IPV4_UNICAST),
+        "updates": counters.updates,
+        "t_established": counters.t_established,
+        "t_first_update": counters.t_first_update,
+        "t_end_of_rib": counters.t_end_of_rib,
+        "t_done": counters.t_done,
+        "apply_seconds": counters.apply_seconds,
+        "keepalives_received": counters.keepalives_received,
+        "keepalives_sent": counters.keepalives_sent,
+        "left_established": counters.left_established,
+        "gc_seconds": counters.gc_seconds,
+        "gc_runs": counters.gc_runs,
+        "peak_queued_events": counters.peak_queued_events,
+        "vm_hwm_kb": hwm,
+        "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "gc_freeze": args.gc_freeze,
+        "gc_threshold": args.gc_threshold,
+    }
+
+
+def thresholds(text: str) -> tuple[int, ...]:
+    values = tuple(int(part) for part in text.split(","))
+    if not 1 <= len(values) <= 3:
+        raise argparse.ArgumentTypeError("give 1 to 3 comma-separated integers")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--netns", required=True)
+    parser.add_argument("--listen", required=True, help="our address (IPv4)")
+    parser.add_argument("--peer", required=True, help="the sender's address")
+    parser.add_argument("--prefixes", type=int, required=True)
+    parser.add_argument("--hold-time", type=int, default=9)
+    parser.add_argument("--gc-freeze", action="store_true")
+    parser.add_argument("--gc-threshold", type=thresholds, default=None)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="write cProfile statistics of the whole run to this file")
+    args = parser.parse_args(argv)
+    counters = Counters()
+    gc_timer = GcTimer(counters)
+    gc.callbacks.append(gc_timer)
+
+    async def run() -> None:
+        await receive(args, counters, gc_timer)
+
+    if args.profile is None:
+        run_in(args.netns, run)
+    else:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            run_in(args.netns, run)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile))
+    return 0 if counters.t_done and not counters.left_established else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
