@@ -120,7 +120,10 @@ class Update:
     @property
     def action(self) -> ErrorAction:
         """The strongest RFC 7606 action among :attr:`problems` (``NONE`` when clean)."""
-        return max((problem.action for problem in self.problems), default=ErrorAction.NONE)
+        problems = self.problems
+        if not problems:  # every UPDATE of a clean table asks: answer it without a generator
+            return ErrorAction.NONE
+        return max(problem.action for problem in problems)
 
     @property
     def treat_as_withdraw(self) -> bool:
