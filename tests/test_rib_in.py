@@ -27,6 +27,7 @@ from bgpwire.context import Negotiated
 from bgpwire.errors import ErrorAction, LocalProtocolError
 from bgpwire.families import IPV4_MULTICAST, IPV4_UNICAST, IPV6_UNICAST, Family
 from bgpwire.messages import Update, decode
+from bgpwire.prefixes import PathPrefix
 from bgpwire.rib import AdjRibIn, Route, max_prefixes_error, max_prefixes_notification
 from bgpwire.rib.route import decoded_route, route_attributes_of
 
@@ -360,3 +361,43 @@ def test_decoded_routes_equal_constructed_ones() -> None:
 def test_route_refuses_what_no_rib_should_hold(args: tuple[object, ...], message: str) -> None:
     with pytest.raises(LocalProtocolError, match=message):
         Route(*args)  # type: ignore[arg-type]
+
+
+# --- the table's keys ------------------------------------------------------------------------
+
+
+def test_prefixes_read_off_the_wire_and_built_by_hand_find_the_same_routes() -> None:
+    v4 = [IPv4Network("0.0.0.0/0"), IPv4Network("10.0.0.0/7"), IPv4Network("10.0.0.0/31"),
+          IPv4Network("10.0.0.1/32"), IPv4Network("192.0.2.128/25")]
+    v6 = [IPv6Network("::/0"), IPv6Network("2001:db8::/127"), IPv6Network("2001:db8::1/128")]
+    rib = AdjRibIn(LOCAL_AS)
+    assert len(rib.apply(wire(announce4(*v4))).announced) == len(v4)
+    assert len(rib.apply(wire(announce6(*v6))).announced) == len(v6)
+    assert [r.prefix for r in rib.routes()] == [*v4, *v6]
+    for prefix in v4:
+        assert rib.get(IPV4_UNICAST, prefix) == Route(IPV4_UNICAST, prefix, base(), NH4)
+        assert (IPV4_UNICAST, prefix) in rib and (IPV6_UNICAST, prefix) not in rib
+    for prefix6 in v6:
+        assert rib.get(IPV6_UNICAST, prefix6) == Route(IPV6_UNICAST, prefix6, base(), NH6)
+    # ::/0 and 0.0.0.0/0 share value and length, not family; a non-prefix finds nothing
+    assert rib.get(IPV4_UNICAST, v6[0]) is None and rib.get(IPV6_UNICAST, v4[0]) is None
+    assert rib.get(IPV4_UNICAST, "10.0.0.0/7") is None  # type: ignore[arg-type]
+    assert ("x", v4[0]) not in rib and "x" not in rib
+    hand = AdjRibIn(LOCAL_AS)
+    hand.apply(announce4(*v4))
+    assert list(hand.routes()) == list(rib.routes(IPV4_UNICAST))
+    assert not hand.apply(wire(announce4(*v4)))  # the same routes again change nothing
+    withdrawn = hand.apply(wire(Update(withdrawn=tuple(v4[1:])))).withdrawn
+    assert [r.prefix for r in withdrawn] == v4[1:] and len(hand) == 1
+
+
+def test_add_path_prefixes_are_keyed_by_path_id_too() -> None:
+    ctx = Negotiated(add_path=frozenset({IPV4_UNICAST}))
+    one, two = PathPrefix(1, P1), PathPrefix(2, P1)
+    rib = AdjRibIn(LOCAL_AS)
+    change = rib.apply(wire(announce4(one, two), ctx))  # type: ignore[arg-type]
+    assert [r.prefix for r in change.announced] == [one, two] and len(rib) == 2
+    assert rib.get(IPV4_UNICAST, one) == Route(IPV4_UNICAST, one, base(), NH4)
+    assert rib.get(IPV4_UNICAST, P1) is None and [r.prefix for r in rib] == [one, two]
+    rib.mark_stale()
+    assert [r.prefix for r in rib.sweep_stale().withdrawn] == [one, two]

@@ -21,17 +21,17 @@ protocol that decide whether a received route exists at all:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv6Address
+from ipaddress import IPv4Network, IPv6Address, IPv6Network
 from typing import cast
 
 from bgpwire.attributes import AS4Path, ASPath, NextHop, PathAttribute
-from bgpwire.constants import CeaseSubcode
+from bgpwire.constants import AFI, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.prefixes import NLRIItem
+from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, PrefixList
 from bgpwire.rib.route import (
     NextHopAddress,
     Route,
@@ -92,11 +92,90 @@ def _has_loop(route_attributes: Iterable[PathAttribute], local_as: int) -> bool:
     return False
 
 
+_Path = tuple[tuple[PathAttribute, ...], NextHopAddress, IPv6Address | None, bool]
+"""What a table keeps per prefix: attributes, next hop, link-local next hop, stale mark. One
+tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
+
+_V6 = 0x100
+_PATH_SHIFT = 137
+_VALUE_MASK = (1 << 128) - 1
+_KEY_STEPS: dict[int, list[tuple[int, int, int]]] = {
+    afi: [((length + 7) >> 3, bits - 8 * ((length + 7) >> 3) + 9,
+           (((1 << length) - 1) << (bits - length)) << 9) for length in range(bits + 1)]
+    for afi, bits in ((AFI.IPV4, 32), (AFI.IPV6, 128))
+}
+"""Per AFI and prefix length: size in octets, the shift that puts those octets in place within a
+key, and the key's mask for the prefix bits."""
+
+
+def _key(item: object) -> int | None:
+    """The compact key of a prefix: ``value << 9 | v6 << 8 | length``, plus ``path_id + 1`` from
+    bit 137 for ADD-PATH; ``None`` for what is not a prefix.
+
+    A table keyed by these ints instead of ``ipaddress`` networks hashes each prefix in a few
+    nanoseconds (the stdlib does not cache a network's hash) and keeps no object the cyclic GC
+    has to walk.
+    """
+    path = 0
+    if isinstance(item, PathPrefix):
+        path = (item.path_id + 1) << _PATH_SHIFT
+        item = item.prefix
+    if isinstance(item, IPv4Network):
+        return path | int(item.network_address) << 9 | item.prefixlen
+    if isinstance(item, IPv6Network):
+        return path | int(item.network_address) << 9 | _V6 | item.prefixlen
+    return None
+
+
+def _item(key: int) -> NLRIItem:
+    """The prefix a key stands for (see :func:`_key`)."""
+    length = key & 0xFF
+    value = (key >> 9) & _VALUE_MASK
+    prefix: Prefix = (IPv6Network((value, length)) if key & _V6
+                      else IPv4Network((value, length)))
+    path = key >> _PATH_SHIFT
+    return PathPrefix(path - 1, prefix) if path else prefix
+
+
+def _wire_keys(prefixes: Sequence[NLRIItem], afi: int) -> list[int] | None:
+    """The keys of a decoded prefix block read off its wire bytes, or ``None`` when the block
+    was not decoded (or has path identifiers): then the caller keys the objects."""
+    if not isinstance(prefixes, PrefixList):
+        return None
+    data = prefixes.wire_bytes(afi, False)
+    steps = _KEY_STEPS.get(afi)
+    if data is None or steps is None:
+        return None
+    tag = _V6 if afi == AFI.IPV6 else 0
+    from_bytes = int.from_bytes
+    keys: list[int] = []
+    append = keys.append
+    end = len(data)
+    i = 0
+    while i < end:
+        length = data[i]
+        size, shift, mask = steps[length]
+        i += 1
+        append((from_bytes(data[i:i + size], "big") << shift) & mask | length | tag)
+        i += size
+    return keys
+
+
+def _route(family: Family, prefix: NLRIItem, path: _Path) -> Route:
+    route = decoded_route(family, prefix, path[0], path[1], path[2])
+    return stale_copy(route) if path[3] else route
+
+
 class AdjRibIn:
     """The routes received from one peer, by family and prefix.
 
     ``max_prefixes`` is one limit for every family, or a limit per family (families without an
     entry are unlimited), as routers configure it per AFI/SAFI.
+
+    Each table is a dict from a compact int key per prefix to a tuple shared by the prefixes of
+    one UPDATE; :class:`Route` values are built when asked for (equal to the ones announced, not
+    the same objects). A full table costs about a fifth of the memory of one ``Route`` and one
+    ``ipaddress`` network per prefix, and holds nothing the cyclic GC walks.
     """
 
     def __init__(
@@ -104,7 +183,7 @@ class AdjRibIn:
     ) -> None:
         self.local_as = local_as
         self.max_prefixes = max_prefixes
-        self._tables: dict[Family, dict[NLRIItem, Route]] = {}
+        self._tables: dict[Family, dict[int, _Path]] = {}
         self._end_of_rib: set[Family] = set()
 
     # --- lookup -----------------------------------------------------------------------------
@@ -119,19 +198,21 @@ class AdjRibIn:
         if not isinstance(key, tuple) or len(key) != 2:
             return False
         table = self._tables.get(key[0])
-        return table is not None and key[1] in table
+        return table is not None and _key(key[1]) in table
 
     def routes(self, family: Family | None = None) -> Iterator[Route]:
         """Every route, or those of ``family``."""
-        if family is not None:
-            yield from self._tables.get(family, {}).values()
-            return
-        for table in self._tables.values():
-            yield from table.values()
+        families = list(self._tables) if family is None else [family]
+        for name in families:
+            for key, path in list(self._tables.get(name, {}).items()):
+                yield _route(name, _item(key), path)
 
     def get(self, family: Family, prefix: NLRIItem) -> Route | None:
         table = self._tables.get(family)
-        return None if table is None else table.get(prefix)
+        if table is None:
+            return None
+        path = table.get(_key(prefix))  # type: ignore[arg-type]
+        return None if path is None else _route(family, prefix, path)
 
     def count(self, family: Family) -> int:
         return len(self._tables.get(family, ()))
@@ -161,37 +242,37 @@ class AdjRibIn:
         if family is not None:
             self._end_of_rib.add(family)
             return RibChange(end_of_rib=family)
-        announced_keys = update.announced()
         withdrawn: list[Route] = []
         rejected: list[RouteKey] = []
         installed: list[Route] = []
         replaced: list[tuple[Route, Route]] = []
+        grown: set[Family] = set()
         withdrawals = update.withdrawals()
         if withdrawals:
-            keep = set(announced_keys)
-            for key in withdrawals:
-                if key not in keep:
-                    self._remove(key, withdrawn)
-        if announced_keys:
+            keep = {(name, _key(item)) for name, item in update.announced()}
+            for name, item in withdrawals:
+                if (name, _key(item)) not in keep:
+                    self._remove(name, item, withdrawn)
+        reach = update.mp_reach
+        if update.nlri or (reach is not None and reach.nlri):
             attributes = route_attributes_of(update.attributes)
             if update.treat_as_withdraw or _has_loop(attributes, self.local_as):
-                rejected = announced_keys
+                rejected = update.announced()
             else:
-                rejected = self._install(update, attributes, installed, replaced)
-            for key in rejected:
-                self._remove(key, withdrawn)
-        over = {route.family for route in installed}
+                rejected = self._install(update, attributes, installed, replaced, grown)
+            for name, item in rejected:
+                self._remove(name, item, withdrawn)
         return RibChange(
             announced=tuple(installed),
             replaced=tuple(replaced),
             withdrawn=tuple(withdrawn),
             rejected=tuple(rejected),
-            over_limit=tuple(f for f in sorted(over) if self._over_limit(f)),
+            over_limit=tuple(f for f in sorted(grown) if self._over_limit(f)),
         )
 
     def _install(
         self, update: Update, attributes: tuple[PathAttribute, ...],
-        installed: list[Route], replaced: list[tuple[Route, Route]],
+        installed: list[Route], replaced: list[tuple[Route, Route]], grown: set[Family],
     ) -> list[RouteKey]:
         """Install the announced prefixes; return those without a usable next hop."""
         rejected: list[RouteKey] = []
@@ -201,37 +282,52 @@ class AdjRibIn:
                 rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
             else:
                 self._put(IPV4_UNICAST, update.nlri, attributes, (next_hop.address,),
-                          installed=installed, replaced=replaced)
+                          installed=installed, replaced=replaced, grown=grown)
         reach = update.mp_reach
         if reach is not None and reach.nlri:
             self._put(reach.family, reach.nlri, attributes, reach.next_hops,
-                      installed=installed, replaced=replaced)
+                      installed=installed, replaced=replaced, grown=grown)
         return rejected
 
     def _put(
-        self, family: Family, prefixes: Iterable[NLRIItem], attributes: tuple[PathAttribute, ...],
-        next_hops: tuple[NextHopAddress, ...],
-        *, installed: list[Route], replaced: list[tuple[Route, Route]],
+        self, family: Family, prefixes: Sequence[NLRIItem],
+        attributes: tuple[PathAttribute, ...], next_hops: tuple[NextHopAddress, ...],
+        *, installed: list[Route], replaced: list[tuple[Route, Route]], grown: set[Family],
     ) -> None:
         next_hop = next_hops[0]
         # MPReachNLRI only ever holds a second next hop as an IPv6 link-local one (RFC 2545 §3).
         link_local = cast(IPv6Address, next_hops[1]) if len(next_hops) > 1 else None
+        path: _Path = (attributes, next_hop, link_local, False)
         table = self._tables.setdefault(family, {})
-        for prefix in prefixes:
-            route = decoded_route(family, prefix, attributes, next_hop, link_local)
-            old = table.get(prefix)
-            table[prefix] = route
+        keys = _wire_keys(prefixes, family.afi)
+        items = prefixes if keys is None else zip(keys, prefixes, strict=True)
+        before = len(table)
+        get = table.get
+        append = installed.append
+        for entry in items:
+            if keys is None:
+                prefix = cast(NLRIItem, entry)
+                key = _key(prefix)
+                if key is None:
+                    raise TypeError(f"{prefix!r} is not a prefix")
+            else:
+                key, prefix = cast(tuple[int, NLRIItem], entry)
+            old = get(key)
+            table[key] = path
             if old is None:
-                installed.append(route)
-            elif old != route:
-                replaced.append((old, route))
+                append(decoded_route(family, prefix, attributes, next_hop, link_local))
+            elif old != path:
+                replaced.append((_route(family, prefix, old),
+                                 decoded_route(family, prefix, attributes, next_hop, link_local)))
+        if len(table) > before:
+            grown.add(family)
 
-    def _remove(self, key: RouteKey, removed: list[Route]) -> None:
-        table = self._tables.get(key[0])
+    def _remove(self, family: Family, item: NLRIItem, removed: list[Route]) -> None:
+        table = self._tables.get(family)
         if table is not None:
-            route = table.pop(key[1], None)
-            if route is not None:
-                removed.append(route)
+            path = table.pop(_key(item), None)  # type: ignore[arg-type]
+            if path is not None:
+                removed.append(_route(family, item, path))
 
     def _over_limit(self, family: Family) -> bool:
         limit = self.limit(family)
@@ -246,11 +342,15 @@ class AdjRibIn:
         peer listed in its capability: those routes keep forwarding until replaced or swept.
         """
         count = 0
+        stale: dict[int, _Path] = {}  # one stale tuple per shared tuple
         for family in self._families(families):
             table = self._tables[family]
-            for prefix, route in table.items():
-                if not route.stale:
-                    table[prefix] = stale_copy(route)
+            for key, path in table.items():
+                if not path[3]:
+                    copy = stale.get(id(path))
+                    if copy is None:
+                        copy = stale[id(path)] = (path[0], path[1], path[2], True)
+                    table[key] = copy
                     count += 1
         self._end_of_rib.difference_update(self._tables if families is None else families)
         return count
@@ -264,8 +364,8 @@ class AdjRibIn:
         removed: list[Route] = []
         for name in self._families(None if family is None else (family,)):
             table = self._tables[name]
-            stale = [prefix for prefix, route in table.items() if route.stale]
-            removed.extend(table.pop(prefix) for prefix in stale)
+            stale = [key for key, path in table.items() if path[3]]
+            removed.extend(_route(name, _item(key), table.pop(key)) for key in stale)
         return RibChange(withdrawn=tuple(removed))
 
     def clear(self, families: Iterable[Family] | None = None) -> RibChange:
@@ -278,7 +378,8 @@ class AdjRibIn:
             families = list(families)
             self._end_of_rib.difference_update(families)
         for family in self._families(families):
-            removed.extend(self._tables.pop(family).values())
+            removed.extend(_route(family, _item(key), path)
+                           for key, path in self._tables.pop(family).items())
         return RibChange(withdrawn=tuple(removed))
 
     def _families(self, families: Iterable[Family] | None) -> list[Family]:
