@@ -124,6 +124,16 @@ included). A length beyond the address size steps far past any message, so the e
 length shows up as a field that does not end where it should."""
 
 
+def network(afi: int, value: int, length: int) -> Prefix:
+    """The network of ``afi`` with address ``value`` (host bits already zero) and ``length``.
+
+    Several times cheaper than the ``ipaddress`` constructors, which parse their argument again:
+    for code that keeps prefixes in a compact form and turns them back into networks in bulk.
+    """
+    built: Prefix = _BUILD[afi](value, length)
+    return built
+
+
 def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
     """Check that ``data`` is a whole number of well-formed prefixes; return how many.
 

@@ -17,6 +17,7 @@ from bgpwire.prefixes import (
     check_prefixes,
     encode_prefix,
     encode_prefixes,
+    network,
 )
 
 
@@ -147,3 +148,12 @@ def test_arbitrary_bytes_decode_or_raise_invalid_network_field(
     # Re-encoding a clean decode gives the canonical form, which decodes to the same prefixes.
     canonical = encode_prefixes(items, afi, add_path)
     assert PrefixList.decode(canonical, afi, add_path) == items
+
+
+@pytest.mark.parametrize("length", [0, 1, 8, 24, 30, 31, 32])
+def test_network_builds_what_the_stdlib_builds(length: int) -> None:
+    value = (0xC0A80000 >> (32 - length) << (32 - length)) if length else 0
+    assert network(AFI.IPV4, value, length) == IPv4Network((value, length))
+    v6 = 0x20010DB8 << 96
+    assert network(AFI.IPV6, v6, 32) == IPv6Network((v6, 32))
+    assert str(network(AFI.IPV6, v6, 128)) == "2001:db8::/128"

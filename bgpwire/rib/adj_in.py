@@ -31,7 +31,7 @@ from bgpwire.constants import AFI, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, PrefixList
+from bgpwire.prefixes import NLRIItem, PathPrefix, PrefixList, network
 from bgpwire.rib.route import (
     NextHopAddress,
     Route,
@@ -131,8 +131,7 @@ def _item(key: int) -> NLRIItem:
     """The prefix a key stands for (see :func:`_key`)."""
     length = key & 0xFF
     value = (key >> 9) & _VALUE_MASK
-    prefix: Prefix = (IPv6Network((value, length)) if key & _V6
-                      else IPv4Network((value, length)))
+    prefix = network(AFI.IPV6 if key & _V6 else AFI.IPV4, value, length)
     path = key >> _PATH_SHIFT
     return PathPrefix(path - 1, prefix) if path else prefix
 
