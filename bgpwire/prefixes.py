@@ -262,19 +262,7 @@ class PrefixList(Sequence[NLRIItem]):
     @classmethod
     def decode(cls, data: bytes, afi: int, add_path: bool) -> PrefixList:
         """Check ``data`` (see :func:`check_prefixes`) and wrap it."""
-        # Called for every prefix field of every UPDATE: check_prefixes' table walk, written out.
-        count = 0
-        if add_path:
-            count = _check_prefixes(data, afi, True)
-        else:
-            steps = _STEPS[afi]
-            end = len(data)
-            i = 0
-            while i < end:
-                i += steps[data[i]]
-                count += 1
-            if i != end:
-                count = _check_prefixes(data, afi, False)  # raises the error that fits
+        count = check_prefixes(data, afi, add_path)
         prefixes = _new(cls)  # the same as __init__, for a call made once per UPDATE
         prefixes._raw = data
         prefixes._afi = afi
