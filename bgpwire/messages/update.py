@@ -280,8 +280,7 @@ def _decode_clean_attributes(
     bytes are recorded. Most AS_PATHs and communities of a table are unique to their UPDATE, and
     memoising those would keep alive, for nothing, objects the garbage collector must then keep
     walking (a quarter of the decoding time on a full table); the bytes themselves are never
-    tracked by the collector. (The decoding of :func:`_decode_fresh` is written out inline here,
-    as every attribute not yet in the memo goes through it.)
+    tracked by the collector.
     """
     cache = _attribute_memo(ctx)
     get = cache.get
@@ -321,11 +320,11 @@ def _decode_clean_attributes(
                         i = stop
                         continue
             known = decoders[code]
+            attribute: PathAttribute | None
             if known is None:
-                unknown = _decode_fresh(flags, code, data[start:stop], ctx)
-                if unknown is None:
+                attribute = _unknown_attribute(flags, code, data[start:stop])
+                if attribute is None:
                     return None
-                attribute = unknown
             else:
                 decode_value, category = known
                 if flags & _CATEGORY_BITS != category:
@@ -352,27 +351,13 @@ def _decode_clean_attributes(
     return tuple(attributes)
 
 
-def _decode_fresh(flags: int, code: int, value: bytes, ctx: Negotiated) -> PathAttribute | None:
-    """Decode one attribute not seen before; ``None`` if anything about it is wrong."""
-    attribute_cls = ATTRIBUTE_TYPES.get(code)
-    length = len(value)
-    if attribute_cls is None:
-        if not flags & _OPTIONAL:
-            return None
-        category = UnknownAttribute.CATEGORY
-        prescribed = category | _EXTENDED_LENGTH if length > 255 else category
-        kept = None if flags == prescribed else flags
-        return UnknownAttribute(code=code, value=value, flags=kept)
-    category = attribute_cls.CATEGORY
-    if flags & _CATEGORY_BITS != category:
+def _unknown_attribute(flags: int, code: int, value: bytes) -> UnknownAttribute | None:
+    """An attribute of a type bgpwire has no class for: kept if optional, else ``None`` (an
+    unrecognised well-known attribute, which ends the session, RFC 4271 §6.3)."""
+    if not flags & _OPTIONAL:
         return None
-    try:
-        attribute = attribute_cls.decode_value(value, ctx)
-    except UpdateMessageError:
-        return None
-    if flags != (category | _EXTENDED_LENGTH if length > 255 else category):
-        set_received_flags(attribute, flags)
-    return attribute
+    prescribed = canonical_flags(UnknownAttribute.CATEGORY, len(value))
+    return UnknownAttribute(code=code, value=value, flags=None if flags == prescribed else flags)
 
 
 def _decode_attributes(
@@ -441,12 +426,11 @@ def _decode_attribute(
     """One attribute, or ``None`` where RFC 7606 drops it (the reason goes to ``problems``)."""
     attribute_cls = ATTRIBUTE_TYPES.get(code)
     if attribute_cls is None:
-        if not flags & _OPTIONAL:
+        unknown = _unknown_attribute(flags, code, value)
+        if unknown is None:
             raise UnrecognizedWellKnownAttribute(
                 f"well-known attribute {code} is not recognised", raw)
-        prescribed = canonical_flags(UnknownAttribute.CATEGORY, len(value))
-        kept_flags = None if flags == prescribed else flags
-        return UnknownAttribute(code=code, value=value, flags=kept_flags)
+        return unknown
     try:
         if flags & _CATEGORY_BITS != attribute_cls.CATEGORY:
             raise AttributeFlagsError(f"flags 0x{flags:02x} do not fit attribute {code}")
