@@ -134,6 +134,25 @@ def network(afi: int, value: int, length: int) -> Prefix:
     return built
 
 
+def prefix_values(data: bytes, afi: int) -> list[tuple[int, int]]:
+    """The prefixes of a checked NLRI field without path identifiers (a :class:`PrefixList`'s
+    received bytes) as (address as an integer, length) pairs: the compact form, for tables keyed
+    by prefix that need no network objects."""
+    table = _PLAIN[afi][2]
+    from_bytes = int.from_bytes
+    values: list[tuple[int, int]] = []
+    append = values.append
+    end = len(data)
+    i = 0
+    while i < end:
+        length = data[i]
+        size, shift, mask, _ = table[length]
+        i += 1
+        append(((from_bytes(data[i:i + size], "big") << shift) & mask, length))
+        i += size
+    return values
+
+
 def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
     """Check that ``data`` is a whole number of well-formed prefixes; return how many.
 

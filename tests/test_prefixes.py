@@ -18,6 +18,7 @@ from bgpwire.prefixes import (
     encode_prefix,
     encode_prefixes,
     network,
+    prefix_values,
 )
 
 
@@ -157,3 +158,12 @@ def test_network_builds_what_the_stdlib_builds(length: int) -> None:
     v6 = 0x20010DB8 << 96
     assert network(AFI.IPV6, v6, 32) == IPv6Network((v6, 32))
     assert str(network(AFI.IPV6, v6, 128)) == "2001:db8::/128"
+
+
+@given(st.lists(_networks(4)), st.lists(_networks(6)))
+def test_prefix_values_are_the_networks_as_integers(
+        v4: list[IPv4Network], v6: list[IPv6Network]) -> None:
+    for afi, networks in ((AFI.IPV4, v4), (AFI.IPV6, v6)):
+        data = encode_prefixes(tuple(networks), afi, add_path=False)
+        assert prefix_values(data, afi) == [
+            (int(n.network_address), n.prefixlen) for n in networks]

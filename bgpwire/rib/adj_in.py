@@ -31,7 +31,7 @@ from bgpwire.constants import AFI, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.prefixes import NLRIItem, PathPrefix, PrefixList, network
+from bgpwire.prefixes import NLRIItem, PathPrefix, PrefixList, network, prefix_values
 from bgpwire.rib.route import (
     NextHopAddress,
     Route,
@@ -99,13 +99,6 @@ tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
 _V6 = 0x100
 _PATH_SHIFT = 137
 _VALUE_MASK = (1 << 128) - 1
-_KEY_STEPS: dict[int, list[tuple[int, int, int]]] = {
-    afi: [((length + 7) >> 3, bits - 8 * ((length + 7) >> 3) + 9,
-           (((1 << length) - 1) << (bits - length)) << 9) for length in range(bits + 1)]
-    for afi, bits in ((AFI.IPV4, 32), (AFI.IPV6, 128))
-}
-"""Per AFI and prefix length: size in octets, the shift that puts those octets in place within a
-key, and the key's mask for the prefix bits."""
 
 
 def _key(item: object) -> int | None:
@@ -142,22 +135,10 @@ def _wire_keys(prefixes: Sequence[NLRIItem], afi: int) -> list[int] | None:
     if not isinstance(prefixes, PrefixList):
         return None
     data = prefixes.wire_bytes(afi, False)
-    steps = _KEY_STEPS.get(afi)
-    if data is None or steps is None:
+    if data is None or afi not in (AFI.IPV4, AFI.IPV6):
         return None
     tag = _V6 if afi == AFI.IPV6 else 0
-    from_bytes = int.from_bytes
-    keys: list[int] = []
-    append = keys.append
-    end = len(data)
-    i = 0
-    while i < end:
-        length = data[i]
-        size, shift, mask = steps[length]
-        i += 1
-        append((from_bytes(data[i:i + size], "big") << shift) & mask | length | tag)
-        i += size
-    return keys
+    return [value << 9 | length | tag for value, length in prefix_values(data, afi)]
 
 
 def _route(family: Family, prefix: NLRIItem, path: _Path) -> Route:
