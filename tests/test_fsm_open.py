@@ -253,7 +253,7 @@ def test_config_refuses_invalid_values(field: str, value: Any, fragment: str) ->
 
 def test_config_derived_values() -> None:
     cfg = config(hold_time=30, idle_hold_time=3, idle_hold_time_max=20)
-    assert cfg.keepalive_time == 10
+    assert cfg.keepalive_time is None and cfg.keepalive_for(30) == 10
     assert cfg.send_hold_time_for(30) == 480 and cfg.send_hold_time_for(300) == 600
     assert [cfg.idle_hold_delay(n) for n in (1, 2, 3, 4, 5)] == [3, 6, 12, 20, 20]
     assert cfg.connect_retry_time == 120

@@ -47,6 +47,11 @@ class PeerConfig:
 
     * ``peer_as`` ``None`` accepts any AS (a speaker accepting a range checks it itself).
     * ``hold_time`` is 0 (no keepalives, no hold timer) or at least 3 (RFC 4271 §4.2).
+    * ``keepalive_time`` ``None`` sends a KEEPALIVE every third of the negotiated hold time
+      (RFC 4271 §10). A value (at least 1 s, RFC 4271 §4.4, and at most ``hold_time``; 0 with a
+      hold time of 0) is used while it does not exceed that third; a peer that negotiates a
+      shorter hold time brings it down to a third of it, as FRR does, so the peer's hold timer
+      never expires between two KEEPALIVEs. See :meth:`keepalive_for`.
     * ``passive`` never initiates a connection: started, it waits in Active.
     * ``delay_open_time`` 0 sends OPEN as soon as the connection is up; otherwise the session
       waits that long for the peer's OPEN first (RFC 4271 §8.1.1, DelayOpen).
@@ -70,6 +75,7 @@ class PeerConfig:
     peer_as: int | None
     router_id: IPv4Address
     hold_time: int = 90
+    keepalive_time: float | None = None
     connect_retry_time: float = 120.0
     families: tuple[Family, ...] = (IPV4_UNICAST, IPV6_UNICAST)
     passive: bool = False
@@ -98,6 +104,8 @@ class PeerConfig:
             _refuse("router_id", self.router_id, "must be a non-zero IPv4Address (RFC 6286)")
         if self.hold_time in (1, 2) or not 0 <= self.hold_time <= MAX_HOLD_TIME:
             _refuse("hold_time", self.hold_time, "must be 0 or 3..65535 (RFC 4271 §4.2)")
+        if self.keepalive_time is not None:
+            self._check_keepalive_time(self.keepalive_time)
         if self.connect_retry_time <= 0:
             _refuse("connect_retry_time", self.connect_retry_time, "must be positive")
         for name in ("delay_open_time", "idle_hold_time"):
@@ -119,10 +127,28 @@ class PeerConfig:
         if self.role_strict and self.role is None:
             _refuse("role_strict", True, "needs a role (RFC 9234 §4.2)")
 
-    @property
-    def keepalive_time(self) -> float:
-        """A third of the hold time (RFC 4271 §10); 0 when the hold time is 0."""
-        return self.hold_time / 3
+    def _check_keepalive_time(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            _refuse("keepalive_time", value, "is not a number of seconds")
+        if value > self.hold_time:
+            _refuse("keepalive_time", value, f"exceeds hold_time {self.hold_time}")
+        if self.hold_time and value < 1:
+            _refuse("keepalive_time", value, "must be at least 1 s (RFC 4271 §4.4)")
+        if value < 0:
+            _refuse("keepalive_time", value, "must not be negative")
+
+    def keepalive_for(self, negotiated_hold_time: int) -> float:
+        """The KEEPALIVE interval of a session that negotiated ``negotiated_hold_time``.
+
+        0 (no KEEPALIVEs) when the hold time is 0; otherwise a third of it, or the configured
+        ``keepalive_time`` when that is shorter.
+        """
+        if not negotiated_hold_time:
+            return 0.0
+        third = negotiated_hold_time / 3
+        if self.keepalive_time is None:
+            return third
+        return min(float(self.keepalive_time), third)
 
     def send_hold_time_for(self, negotiated_hold_time: int) -> float:
         """The SendHoldTime to run once ``negotiated_hold_time`` is known (RFC 9687 §3)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 from bgpwire.constants import HEADER_LENGTH
 from bgpwire.context import DEFAULT_CONTEXT
@@ -164,7 +165,9 @@ class SessionCore:
 
     def _accept_open(self, remote: Open, now: float) -> None:
         check_open(remote, self.config)
-        negotiation = self.negotiation = negotiate(self._local_open, remote)
+        negotiated = negotiate(self._local_open, remote)
+        negotiation = self.negotiation = replace(  # the configured keepalive_time, if shorter
+            negotiated, keepalive_time=self.config.keepalive_for(negotiated.hold_time))
         self._recv_ctx, self._send_ctx = negotiation.receive_ctx, negotiation.send_ctx
         self._framer.max_length = negotiation.receive_ctx.max_message_length
         self._out += Keepalive().encode()
