@@ -147,6 +147,11 @@ def decoded_route(
     return route
 
 
+unchecked_route = decoded_route
+"""The same fast builder, for routes whose parts were checked elsewhere: a speaker exporting
+thousands of routes that share attributes checks the attributes once."""
+
+
 def stale_copy(route: Route) -> Route:
     """``route`` marked stale, without re-running the constructor's checks.
 

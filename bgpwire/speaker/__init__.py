@@ -13,7 +13,7 @@ from bgpwire.speaker.events import (
     RoutesReceived,
     SpeakerEvent,
 )
-from bgpwire.speaker.peer import Origination
+from bgpwire.speaker.originations import Origination
 from bgpwire.speaker.speaker import PeerStatus, Speaker
 from bgpwire.speaker.spec import PeerSpec
 

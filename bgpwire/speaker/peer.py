@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Iterable, Mapping
-from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from bgpwire.aio import PeerSession
-from bgpwire.attributes import PathAttribute
-from bgpwire.constants import AFI, RouteRefreshSubtype
+from bgpwire.aio import PeerSession, sockopts
+from bgpwire.constants import RouteRefreshSubtype
 from bgpwire.families import Family
 from bgpwire.fsm import (
     Event,
@@ -30,11 +27,9 @@ from bgpwire.fsm import (
     UpdateReceived,
 )
 from bgpwire.messages import Update
-from bgpwire.prefixes import NLRIItem
 from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
-    NextHopAddress,
     RibChange,
     Route,
     RouteKey,
@@ -42,8 +37,6 @@ from bgpwire.rib import (
     max_prefixes_error,
     restart_deadline,
     retained_families,
-    to_external,
-    to_internal,
     unpreserved_families,
 )
 from bgpwire.speaker.events import (
@@ -55,31 +48,29 @@ from bgpwire.speaker.events import (
     PeerUp,
     RoutesReceived,
 )
+from bgpwire.speaker.export import Exporter
+from bgpwire.speaker.originations import LocalRoutes, Origination
 from bgpwire.speaker.spec import PeerSpec
-
-
-@dataclass(frozen=True, slots=True)
-class Origination:
-    """A route this speaker originates, before the export rules of a peer are applied."""
-
-    family: Family
-    prefix: NLRIItem
-    attributes: tuple[PathAttribute, ...]
-    next_hop: NextHopAddress | None
 
 
 class Peer:
     """The state the speaker keeps for one peer; see the module docstring."""
 
-    def __init__(self, spec: PeerSpec, local_routes: Mapping[RouteKey, Origination],
+    def __init__(self, spec: PeerSpec, local_routes: LocalRoutes,
                  events: EventQueue, *, stale_time: float) -> None:
         self.spec = spec
         self.address = spec.address
+        self.key = sockopts.normalize_address(spec.address)
+        """The address the speaker keeps this peer (and its own routes) under."""
         self.adj_in = AdjRibIn(spec.config.local_as, max_prefixes=spec.max_prefixes)
         self.adj_out = AdjRibOut()
         self.session: PeerSession | None = None
         self.negotiation: Negotiation | None = None
         """The negotiation of the session while it is up (as far as this peer has seen)."""
+        self.exporter: Exporter | None = None
+        """How our routes are exported over the session while it is up."""
+        self.unsent: dict[RouteKey, str] = {}
+        """Originated routes this peer is not sent over the current session, and why."""
         self._local = local_routes
         self._events = events
         self._stale_time = stale_time
@@ -173,6 +164,7 @@ class Peer:
 
     def _down(self, event: SessionDown) -> None:
         negotiation, self.negotiation = self.negotiation, None
+        self.exporter = None
         self.adj_out.clear()
         if negotiation is None:
             return  # never came up: nothing was exchanged
@@ -205,6 +197,9 @@ class Peer:
 
     def _up(self, session: PeerSession, negotiation: Negotiation) -> None:
         self.negotiation = negotiation
+        local = session.local_address
+        self.exporter = Exporter(self.spec, negotiation, None if local is None else local[0])
+        self.unsent.clear()
         self._events.put(PeerUp(self.address, negotiation))
         if self._stale:
             self._cancel(self._sweep)
@@ -214,7 +209,7 @@ class Peer:
             if self._stale:  # until the peer's End-of-RIB, or this long
                 self._arm_sweep(self._stale_time)
         self.adj_out.clear()
-        self.adj_out.announce(self._exported(self._local.values()))
+        self.adj_out.announce(self._exported(self._local.for_peer(self.key)))
         self._send(session, self._updates(negotiation))
         session.send_updates(end_of_rib(family) for family in negotiation.families)
 
@@ -222,13 +217,19 @@ class Peer:
         """The local routes of ``keys`` changed (announced anew, or withdrawn if gone)."""
         if self.negotiation is None:
             return  # sent when the session comes up
+        wanted = []
         for key in keys:
-            origination = self._local.get(key)
-            exported = self._exported((origination,)) if origination is not None else []
-            if exported:
-                self.adj_out.announce(exported)
-            else:
+            origination = self._local.wanted(self.key, key)
+            if origination is None:
+                self.unsent.pop(key, None)
                 self.adj_out.withdraw((key,))
+            else:
+                wanted.append(origination)
+        exported = self._exported(wanted)
+        self.adj_out.announce(exported)
+        if len(exported) < len(wanted):  # no longer sendable: withdrawn if it was sent
+            sent = {route.key for route in exported}
+            self.adj_out.withdraw(o.key for o in wanted if o.key not in sent)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -265,39 +266,16 @@ class Peer:
             session.send_updates(updates)
 
     def _exported(self, originations: Iterable[Origination]) -> list[Route]:
-        """The routes as this peer must receive them (RFC 4271 §5.1), for its families."""
-        negotiation = self.negotiation
-        if negotiation is None:
+        """The routes as this peer must receive them; those that cannot go are kept in
+        :attr:`unsent` with the reason (see :mod:`bgpwire.speaker.export`)."""
+        exporter = self.exporter
+        if exporter is None:
             return []
-        routes = []
-        for origination in originations:
-            if origination.family not in negotiation.families:
-                continue
-            next_hop = origination.next_hop or self._own_next_hop(origination.family.afi)
-            if next_hop is None:
-                continue  # no next hop of that family to give this peer
-            route = Route(origination.family, origination.prefix, origination.attributes,
-                          next_hop)
-            if negotiation.internal:
-                routes.append(to_internal(route))
-            else:
-                routes.append(to_external(
-                    route, local_as=self.spec.config.local_as, next_hop=next_hop))
+        routes, unsent = exporter.export(originations)
+        for route in routes:
+            self.unsent.pop(route.key, None)
+        self.unsent.update(unsent)
         return routes
-
-    def _own_next_hop(self, afi: int) -> NextHopAddress | None:
-        configured = self.spec.next_hop if afi == AFI.IPV4 else self.spec.next_hop6
-        if configured is not None:
-            return configured
-        local = self.session.local_address if self.session is not None else None
-        if local is None:
-            return None
-        address = ip_address(local[0])
-        if afi == AFI.IPV4 and isinstance(address, IPv4Address):
-            return address
-        if afi == AFI.IPV6 and isinstance(address, IPv6Address) and not address.is_link_local:
-            return address
-        return None
 
     # --- helpers ----------------------------------------------------------------------------
 

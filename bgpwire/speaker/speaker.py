@@ -9,19 +9,18 @@ a time without touching the others.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address
 
 from bgpwire.aio import Listener, PeerSession, sockopts
 from bgpwire.attributes import PathAttribute
 from bgpwire.errors import LocalProtocolError
-from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.fsm import State
-from bgpwire.rib import AdjRibIn, AdjRibOut, NextHopAddress, Route, RouteKey, route_attributes
-from bgpwire.rib.route import sort_attributes
+from bgpwire.rib import AdjRibIn, AdjRibOut, NextHopAddress, RouteKey
 from bgpwire.speaker.events import DEFAULT_MAX_EVENTS, EventQueue, SpeakerEvent
-from bgpwire.speaker.peer import Origination, Peer
+from bgpwire.speaker.originations import LocalRoutes, Origination, originations, route_key
+from bgpwire.speaker.peer import Peer
 from bgpwire.speaker.spec import PeerSpec
 
 DEFAULT_STALE_TIME = 360.0
@@ -59,7 +58,7 @@ class Speaker:
         self._listen = tuple(listen)
         self._listeners: list[Listener] = []
         self._peers: dict[str, Peer] = {}
-        self._local: dict[RouteKey, Origination] = {}
+        self._local = LocalRoutes()
         self._events = EventQueue(max_events)
         self._ranges: list[tuple[IPv4Network | IPv6Network, PeerSpec]] = []
 
@@ -121,19 +120,25 @@ class Speaker:
 
     async def remove_peer(self, address: str, reason: str = "") -> None:
         """Stop the session (Administrative Shutdown with ``reason``) and forget the peer; its
-        routes are reported withdrawn."""
+        routes are reported withdrawn, and the routes originated to it alone are dropped."""
         peer = self._peer(address)
-        del self._peers[peer.address]
+        self._local.drop_peer(peer.key)
+        await self._drop(peer, reason)
+
+    async def _drop(self, peer: Peer, reason: str) -> None:
+        del self._peers[peer.key]
         await peer.stop(reason)
         peer.discard()
 
     async def update_peer(self, spec: PeerSpec, reason: str = "configuration changed") -> None:
         """Apply a changed ``spec`` to the peer of its address: nothing if it is the same,
-        otherwise that peer's session is restarted with it."""
+        otherwise that peer's session is restarted with it. Routes originated to that peer
+        alone are kept."""
         peer = self._peer(spec.address)
         if peer.spec == spec:
             return
-        await self.remove_peer(spec.address, reason)
+        self._check_spec(spec)
+        await self._drop(peer, reason)
         await self.add_peer(spec)
 
     def peers(self) -> list[PeerStatus]:
@@ -184,29 +189,66 @@ class Speaker:
 
     def announce(self, prefix: IPv4Network | IPv6Network, *,
                  attributes: Sequence[PathAttribute] = (),
-                 next_hop: NextHopAddress | None = None) -> None:
-        """Originate ``prefix`` to every peer. ``attributes`` default to ORIGIN IGP and an empty
-        AS_PATH; ``next_hop`` (default: each peer's, see :class:`PeerSpec`) is sent as given."""
-        family = IPV4_UNICAST if isinstance(prefix, IPv4Network) else IPV6_UNICAST
-        given = {attribute.type_code for attribute in attributes}
-        defaults = [a for a in route_attributes() if a.type_code not in given]
-        full = sort_attributes((*attributes, *defaults))
-        if next_hop is not None:  # let Route check prefix, next hop and attributes together
-            Route(family, prefix, full, next_hop)
-        key = (family, prefix)
-        self._local[key] = Origination(family, prefix, full, next_hop)
-        for peer in self._peers.values():
-            peer.offer((key,))
+                 next_hop: NextHopAddress | None = None, peer: str | None = None) -> None:
+        """Originate ``prefix`` to every peer, or to ``peer`` only.
 
-    def withdraw(self, prefix: IPv4Network | IPv6Network) -> None:
-        family = IPV4_UNICAST if isinstance(prefix, IPv4Network) else IPV6_UNICAST
-        key = (family, prefix)
-        if self._local.pop(key, None) is not None:
-            for peer in self._peers.values():
-                peer.offer((key,))
+        ``attributes`` default to ORIGIN IGP and an empty AS_PATH; ``next_hop`` (default: each
+        peer's, see :class:`PeerSpec`) is sent as given. A route given for one peer replaces,
+        for that peer, a route of the same prefix given for every peer; it is kept under the
+        peer's address through reconnections and :meth:`update_peer` (the address need not be
+        a peer yet) until withdrawn or :meth:`remove_peer`. UPDATEs go out once per turn of
+        the event loop, packed, however many routes changed.
+        """
+        self.announce_many((prefix,), attributes=attributes, next_hop=next_hop, peer=peer)
 
-    def local_routes(self) -> list[Origination]:
-        return list(self._local.values())
+    def announce_many(self, prefixes: Iterable[IPv4Network | IPv6Network], *,
+                      attributes: Sequence[PathAttribute] = (),
+                      next_hop: NextHopAddress | None = None, peer: str | None = None) -> None:
+        """:meth:`announce` for many prefixes sharing ``attributes`` and ``next_hop``: the
+        attributes are checked once and each peer is offered all the changes at once."""
+        routes = list(originations(prefixes, attributes, next_hop))
+        target = self._target(peer)
+        self._offer(self._local.set(routes, target), target)
+
+    def withdraw(self, prefix: IPv4Network | IPv6Network, *, peer: str | None = None) -> None:
+        """Stop originating ``prefix`` to every peer (``peer`` keeps a route given for it
+        alone), or, with ``peer``, the route given for that peer alone (it then gets the
+        route given for every peer, if any)."""
+        self.withdraw_many((prefix,), peer=peer)
+
+    def withdraw_many(self, prefixes: Iterable[IPv4Network | IPv6Network], *,
+                      peer: str | None = None) -> None:
+        """:meth:`withdraw` for many prefixes, offered to each peer at once."""
+        target = self._target(peer)
+        keys = [route_key(prefix) for prefix in prefixes]
+        self._offer(self._local.remove(keys, target), target)
+
+    def local_routes(self, peer: str | None = None) -> list[Origination]:
+        """The routes originated to every peer; with ``peer``, those ``peer`` is offered (its
+        own, then the shared ones it has no own route for)."""
+        if peer is None:
+            return list(self._local.shared.values())
+        return self._local.for_peer(self._normalized(peer))
+
+    def _target(self, peer: str | None) -> str | None:
+        return None if peer is None else self._normalized(peer)
+
+    @staticmethod
+    def _normalized(peer: str) -> str:
+        try:
+            ip_address(peer)
+        except ValueError:
+            raise LocalProtocolError(f"peer {peer!r}: is not an IP address") from None
+        return sockopts.normalize_address(peer)
+
+    def _offer(self, keys: list[RouteKey], peer: str | None) -> None:
+        if not keys:
+            return
+        if peer is None:
+            for each in self._peers.values():
+                each.offer(keys)
+        elif (one := self._peers.get(peer)) is not None:
+            one.offer(keys)
 
     # --- events -----------------------------------------------------------------------------
 
