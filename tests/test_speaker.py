@@ -373,11 +373,33 @@ def test_a_bad_peer_spec_names_the_field_and_the_value(field_name: str, value: A
 
 
 @pytest.mark.asyncio
-async def test_a_peer_spec_for_another_as_is_refused() -> None:
+async def test_a_peer_may_use_its_own_local_as_and_router_id() -> None:
+    own_as, own_id = 64600, IPv4Address("10.9.9.9")
+    async with speakers() as (a, b):
+        a.speaker.announce(P4)
+        spec = a_spec_for(B_ADDR, B_AS)
+        await a.speaker.add_peer(replace(spec, config=replace(
+            spec.config, local_as=own_as, router_id=own_id)))
+        await b.speaker.add_peer(PeerSpec(A_ADDR, config(B_AS, own_as, B_ID), b_spec(
+            a.speaker).options))
+        await established(b, A_ADDR)
+        up = b.of(PeerUp, A_ADDR)[0]
+        assert (up.negotiation.peer_as, up.negotiation.peer_id) == (own_as, own_id)
+        rib = b.speaker.adj_rib_in(A_ADDR)
+        await wait_for(lambda: rib.get(IPV4_UNICAST, P4) is not None)
+        route = rib.get(IPV4_UNICAST, P4)
+        assert route is not None
+        path = route.attr(ASPath)
+        assert path is not None and path.asns == (own_as,)
+        assert a.speaker.local_as == A_AS  # the speaker's own stay the defaults
+
+
+def test_peer_config_fills_in_the_speakers_defaults() -> None:
     speaker = Speaker(A_AS, A_ID)
-    with pytest.raises(LocalProtocolError, match="local_as"):
-        await speaker.add_peer(PeerSpec("192.0.2.9", config(A_AS + 5, B_AS, A_ID)))
-    assert speaker.peers() == []
+    assert speaker.peer_config(B_AS) == PeerConfig(A_AS, B_AS, A_ID)
+    other = speaker.peer_config(None, local_as=64600, hold_time=9)
+    assert (other.local_as, other.peer_as, other.router_id, other.hold_time) == (
+        64600, None, A_ID, 9)
 
 
 @pytest.mark.asyncio

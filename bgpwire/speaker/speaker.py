@@ -12,11 +12,12 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address
+from typing import Any
 
 from bgpwire.aio import Listener, PeerSession, sockopts
 from bgpwire.attributes import PathAttribute
 from bgpwire.errors import LocalProtocolError
-from bgpwire.fsm import State
+from bgpwire.fsm import PeerConfig, State
 from bgpwire.rib import AdjRibIn, AdjRibOut, NextHopAddress, RouteKey
 from bgpwire.speaker.events import DEFAULT_MAX_EVENTS, EventQueue, SpeakerEvent
 from bgpwire.speaker.originations import LocalRoutes, Origination, originations, route_key
@@ -42,6 +43,12 @@ class PeerStatus:
 
 class Speaker:
     """A BGP speaker of AS ``local_as`` with ``router_id``, listening on ``listen``.
+
+    ``local_as`` and ``router_id`` are defaults: each peer's :class:`PeerConfig` says the AS
+    and router id its session uses, and they may differ from peer to peer (a load balancer
+    node may be AS 64512 to its top-of-rack switch and AS 64600 to a route server, as
+    MetalLB's BGPPeer lets each peer carry its own myASN and routerID). :meth:`peer_config`
+    builds a configuration with the defaults, for peers and :meth:`accept_range` templates.
 
     Listen on port 0 to get a free port (:attr:`listen_ports`). See
     :mod:`bgpwire.speaker.events` for what happens when the program does not read
@@ -102,18 +109,16 @@ class Speaker:
         address = sockopts.normalize_address(spec.address)
         if address in self._peers:
             raise LocalProtocolError(f"peer {address} exists; use update_peer")
-        self._check_spec(spec)
         peer = self._peers[address] = self._new_peer(spec)
         if self._listeners or not self._listen:
             await peer.start()
 
-    def _check_spec(self, spec: PeerSpec) -> None:
-        if spec.config.local_as != self.local_as:
-            raise LocalProtocolError(f"PeerSpec.config.local_as = {spec.config.local_as}: "
-                                     f"is not the speaker's AS {self.local_as}")
-        if spec.config.router_id != self.router_id:
-            raise LocalProtocolError(f"PeerSpec.config.router_id = {spec.config.router_id}: "
-                                     f"is not the speaker's router id {self.router_id}")
+    def peer_config(self, peer_as: int | None, **fields: Any) -> PeerConfig:
+        """A :class:`PeerConfig` with the speaker's ``local_as`` and ``router_id`` (unless
+        ``fields`` give others) and ``peer_as``; other ``fields`` as PeerConfig takes them."""
+        fields.setdefault("local_as", self.local_as)
+        fields.setdefault("router_id", self.router_id)
+        return PeerConfig(peer_as=peer_as, **fields)
 
     def _new_peer(self, spec: PeerSpec) -> Peer:
         return Peer(spec, self._local, self._events, stale_time=self.stale_time)
@@ -137,7 +142,6 @@ class Speaker:
         peer = self._peer(spec.address)
         if peer.spec == spec:
             return
-        self._check_spec(spec)
         await self._drop(peer, reason)
         await self.add_peer(spec)
 
@@ -170,7 +174,6 @@ class Speaker:
         until :meth:`remove_peer`. Configured peers take precedence; the first matching range
         wins. Only connections reaching a listener can match, so give ``listen``.
         """
-        self._check_spec(template)
         self._ranges.append((network, template))
 
     def _lookup(self, address: str) -> PeerSession | None:

@@ -18,7 +18,8 @@ class PeerSpec:
     """One peer; validated on construction (an invalid one cannot exist).
 
     * ``address``: the peer's IP address (the key of the peer in the speaker).
-    * ``config``: the session (its ``local_as`` and ``router_id`` must be the speaker's).
+    * ``config``: the session, with its own ``local_as`` and ``router_id`` (they may differ
+      from the speaker's and from other peers').
     * ``max_prefixes``: more routes than this in one family end the session with Cease /
       Maximum Number of Prefixes Reached (RFC 4486 §4); ``max_prefix_restart`` is how many
       seconds later the session is started again (``None``: it stays down until changed).
