@@ -1,0 +1,89 @@
+"""Deviations from the RFCs found by the hardening tests, in code this suite does not own.
+
+Each test states the behaviour the RFC asks for and is expected to fail until the owner of the
+code changes it (``strict``: once fixed, the test passes and the marker must go).
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+import pytest
+
+from bgpwire.families import IPV4_UNICAST
+from bgpwire.fsm import State
+from bgpwire.messages import Notification
+from tests.hardening import wire
+from tests.hardening.arena import (
+    HOSTILE_ADDR,
+    HOSTILE_AS,
+    HOSTILE_HOP,
+    TARGET_ADDR,
+    arena,
+    hostile_config,
+    wait_for,
+)
+
+PREFIX, MARK = IPv4Network("198.51.100.0/24"), IPv4Network("192.0.2.0/24")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bgpwire/rib (speaker owner): a NEXT_HOP that is no valid host address, or the receiving "
+    "speaker's own address, is installed; RFC 4271 §6.3 calls it incorrect and RFC 7606 §7.3 "
+    "asks for treat-as-withdraw"))
+@pytest.mark.asyncio
+@pytest.mark.parametrize("hop", ["0.0.0.0", "224.0.0.1", "255.255.255.255", TARGET_ADDR])
+async def test_a_route_with_an_unusable_next_hop_is_not_installed(hop: str) -> None:
+    async with arena() as place:
+        hostile = await place.established_hostile()
+        rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
+        await hostile.send(wire.announce(PREFIX, HOSTILE_AS, hop))
+        await hostile.send(wire.announce(MARK, HOSTILE_AS, HOSTILE_HOP))
+        await wait_for(lambda: rib.get(IPV4_UNICAST, MARK) is not None)
+        session = place.hostile_session()
+        assert session is not None and session.state is State.ESTABLISHED
+        assert rib.get(IPV4_UNICAST, PREFIX) is None
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bgpwire/messages/update.py (decoder owner): a LOCAL_PREF of the wrong length from an "
+    "external peer is treated as withdraw; RFC 7606 §7.5 discards any LOCAL_PREF from an "
+    "external peer, malformed or not (input: LOCAL_PREF flags 0x40 length 3 '000001')"))
+@pytest.mark.asyncio
+async def test_a_malformed_local_pref_from_an_external_peer_is_discarded() -> None:
+    async with arena() as place:
+        hostile = await place.established_hostile()
+        rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
+        bad = wire.attr(wire.WELL_KNOWN, wire.LOCAL_PREF, b"\x00\x00\x01")
+        await hostile.send(wire.announce(PREFIX, HOSTILE_AS, HOSTILE_HOP, bad))
+        await hostile.send(wire.announce(MARK, HOSTILE_AS, HOSTILE_HOP))
+        await wait_for(lambda: rib.get(IPV4_UNICAST, MARK) is not None)
+        route = rib.get(IPV4_UNICAST, PREFIX)
+        assert route is not None
+        assert wire.LOCAL_PREF not in {a.type_code for a in route.attributes}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bgpwire/speaker/peer.py (speaker owner): when the session is already down by the time "
+    "the speaker handles its SessionEstablished (KEEPALIVE and a bad UPDATE in one segment), "
+    "Peer._up sends End-of-RIB on an Idle session, LocalProtocolError ends the peer's event "
+    "task, and the peer's later sessions are never handled: no routes, no PeerUp"))
+@pytest.mark.asyncio
+async def test_an_error_right_behind_the_keepalive_leaves_the_peer_working() -> None:
+    async with arena() as place:
+        hostile = await place.hostile()
+        await hostile.send(wire.open_message(hostile_config()))
+        for _ in range(2):
+            await hostile.next_message()
+        await hostile.send(wire.keepalive() + wire.message(wire.UPDATE, b"\x00\x00\x00"))
+        notification = await hostile.notification()
+        assert (notification.code, notification.subcode) == (1, 2)
+        session = place.hostile_session()
+        assert session is not None
+        await wait_for(lambda: session.state is State.ACTIVE)
+        again = await place.established_hostile()
+        await again.send(wire.announce(PREFIX, HOSTILE_AS, HOSTILE_HOP))
+        rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
+        await wait_for(lambda: rib.get(IPV4_UNICAST, PREFIX) is not None, timeout=3)
+        assert not any(isinstance(m, Notification) for m in again.received)
+
