@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from bgpwire_announcer.allocate import (
@@ -14,6 +15,7 @@ from bgpwire_announcer.allocate import (
     assignments,
 )
 from bgpwire_announcer.model import Config, Service, ServiceAllocation
+from bgpwire_announcer.state import StateFile
 
 from .alloc_builders import DUAL, PREFER, REQUIRE, pool, selector, service
 
@@ -490,3 +492,47 @@ def test_ten_thousand_services_get_distinct_addresses_from_a_slash_16() -> None:
     assert len(set(given)) == 10_000
     assert result["default/s09999"].ips == ("10.0.39.94",)
     assert not any(ip.endswith((".0", ".255")) for ip in given)
+
+
+def test_dual_stack_holder_losing_one_family_refills_it_from_the_same_pool() -> None:
+    base = Config(pools=(pool("dual", "10.0.0.0/24", "2001:db8::/120"),),
+                  services=(service("a", families=DUAL, policy=PREFER),
+                            service("b", families=DUAL, policy=PREFER)))
+    first = allocate(base, {})
+    assert ips(first, "default/a") == ("10.0.0.0", "2001:db8::")
+    moved = replace(with_status(base, first),
+                    pools=(pool("dual", "10.0.0.0/24", "2001:db8:1::/120"),))
+    second = allocate(moved, {})
+    assert second["default/a"] == Allocation(
+        ("10.0.0.0", "2001:db8:1::"), "dual", None,
+        ("status address 2001:db8:: lies in no IPAddressPool: replaced",))
+    assert ips(second, "default/b") == ("10.0.0.1", "2001:db8:1::1")
+
+
+def test_require_dual_stack_holder_whose_pool_lost_a_family_moves_whole() -> None:
+    base = Config(pools=(pool("a", "10.0.0.0/24", "2001:db8::/120"),
+                         pool("b", "10.1.0.0/24", "2001:db8:1::/120")),
+                  services=(service("r", families=DUAL, policy=REQUIRE),))
+    first = allocate(base, {})
+    assert first["default/r"].pool == "a"
+    shrunk = replace(with_status(base, first),
+                     pools=(pool("a", "10.0.0.0/24"), base.pools[1]))
+    second = allocate(shrunk, {})["default/r"]
+    assert second.ips == ("10.1.0.0", "2001:db8:1::") and second.pool == "b"
+    assert second.notes[-1] == ("status addresses lie in pool a, which holds no IPv6 for "
+                                "RequireDualStack: replaced")
+
+
+def test_restart_through_a_real_state_file(tmp_path: Path) -> None:
+    config = _mixed_config()
+    first = allocate(config, {})
+    StateFile(tmp_path / "state.json").save(assignments(first))
+    grown = replace(config, pools=(pool("a-new", "10.8.0.0/24", "2001:db8:8::/120"),
+                                   *config.pools))
+    remembered = StateFile(tmp_path / "state.json").load()
+    second = allocate(grown, remembered)
+    held = {key: alloc.ips for key, alloc in first.items() if alloc.ips}
+    assert {key: second[key].ips for key in held} == held
+    # Services that were pending (the pools ran out) are the only ones the new pool serves.
+    gained = {key: alloc.pool for key, alloc in second.items() if key not in held}
+    assert gained and set(gained.values()) == {"a-new"}
