@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine, Iterable
+from dataclasses import replace
 from typing import Any
 
 from bgpwire.aio import PeerSession, sockopts
 from bgpwire.constants import RouteRefreshSubtype
+from bgpwire.errors import LocalProtocolError
 from bgpwire.families import Family
 from bgpwire.fsm import (
     Event,
     Negotiation,
     NotificationReceived,
     NotificationSent,
+    PeerConfig,
     RouteRefreshReceived,
     SessionDown,
     SessionEstablished,
@@ -52,12 +55,17 @@ from bgpwire.speaker.export import Exporter
 from bgpwire.speaker.originations import LocalRoutes, Origination
 from bgpwire.speaker.spec import PeerSpec
 
+_LOSS_TURNS = 20
+"""How many turns of the event loop :meth:`Peer.drop` waits for an aborted connection to be
+reported lost before it stops the session anyway."""
+
 
 class Peer:
     """The state the speaker keeps for one peer; see the module docstring."""
 
     def __init__(self, spec: PeerSpec, local_routes: LocalRoutes,
-                 events: EventQueue, *, stale_time: float) -> None:
+                 events: EventQueue, *, stale_time: float,
+                 restarted: set[str] | None = None) -> None:
         self.spec = spec
         self.address = spec.address
         self.key = sockopts.normalize_address(spec.address)
@@ -80,6 +88,12 @@ class Peer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flush_scheduled = False
         self._halted = False
+        self._closing = False
+        self._restarted = restarted
+        """With a speaker that has just restarted: the addresses of the peers that have seen an
+        OPEN with the Restart State bit since (None when the speaker did not restart)."""
+        self.last_error = ""
+        """Why the session last went down or could not start (a NOTIFICATION, a socket error)."""
 
     # --- life -------------------------------------------------------------------------------
 
@@ -95,13 +109,54 @@ class Peer:
 
     def _new_session(self) -> PeerSession:
         self._halted = False
-        session = PeerSession(self.spec.session_config, self.address, self.spec.options)
+        self._closing = False
+        session = PeerSession(self._session_config(), self.address, self.spec.options)
         self.session = session
         self._spawn(self._consume(session))
         return session
 
+    def _session_config(self) -> PeerConfig:
+        """The spec's configuration; for the first session after the speaker restarted, with
+        the Restart State bit and the Forwarding State bit of every family set (RFC 4724 §4.1:
+        our forwarding went on while the control plane restarted)."""
+        config = self.spec.session_config
+        restart = config.graceful_restart
+        if restart is None or self._restarted is None or self.key in self._restarted:
+            return config
+        return replace(config, graceful_restart=replace(
+            restart, restarting=True, forwarding_state=frozenset(config.families)))
+
+    async def _renew(self, old: PeerSession) -> None:
+        """Replace a session whose OPEN said we had restarted, now that it went down, so the
+        next OPEN does not say so again."""
+        await old.stop()
+        if old is self.session and not self._closing:
+            await self._start_or_record()
+
+    async def _start_or_record(self) -> None:
+        try:
+            await self.start()
+        except LocalProtocolError as error:
+            self.last_error = f"cannot start: {error}"
+
+    async def drop(self) -> None:
+        """Drop the connection without a NOTIFICATION, as a crash or restart would, then stop
+        the session. A peer that negotiated Graceful Restart keeps our routes as stale
+        (RFC 4724 §4.2) until we come back or its restart timer runs out."""
+        self._closing = True
+        self._cancel(self._restart)
+        session = self.session
+        if session is not None:
+            session.abort()
+            for _ in range(_LOSS_TURNS):  # the loss is seen within a turn or two of the loop
+                if not session.session.connected:
+                    break
+                await asyncio.sleep(0)
+        await self.stop()
+
     async def stop(self, reason: str = "") -> None:
         """Stop the session with an Administrative Shutdown and wait for its events to drain."""
+        self._closing = True
         self._cancel(self._restart)
         self._restart = None
         if self.session is not None:
@@ -128,7 +183,7 @@ class Peer:
         elif isinstance(event, SessionEstablished):
             self._up(session, event.negotiation)
         elif isinstance(event, SessionDown):
-            self._down(event)
+            self._down(session, event)
         elif isinstance(event, RouteRefreshReceived):
             if event.refresh.subtype == RouteRefreshSubtype.NORMAL:
                 self._refresh(session, event.refresh.family)
@@ -155,20 +210,27 @@ class Peer:
             await session.stop(error=max_prefixes_error(family, limit))
             if self.spec.max_prefix_restart is not None:
                 self._restart = asyncio.get_running_loop().call_later(
-                    self.spec.max_prefix_restart, lambda: self._spawn(self.start()))
+                    self.spec.max_prefix_restart,
+                    lambda: self._spawn(self._start_or_record()))
 
     def _report(self, change: RibChange) -> None:
         announced = change.announced + tuple(new for _, new in change.replaced)
         if announced or change.withdrawn:
             self._events.put(RoutesReceived(self.address, announced, change.withdrawn))
 
-    def _down(self, event: SessionDown) -> None:
+    def _down(self, session: PeerSession, event: SessionDown) -> None:
         negotiation, self.negotiation = self.negotiation, None
         self.exporter = None
+        notification = event.notification_sent or event.notification_received
+        self.last_error = (event.reason if notification is None
+                           else f"{event.reason}: {notification}")
+        restart = session.config.graceful_restart
+        if (negotiation is not None and restart is not None and restart.restarting
+                and not self._halted and not self._closing):
+            self._spawn(self._renew(session))
         self.adj_out.clear()
         if negotiation is None:
             return  # never came up: nothing was exchanged
-        notification = event.notification_sent or event.notification_received
         self._events.put(PeerDown(self.address, event.reason, notification))
         kept = () if self._halted else retained_families(negotiation, notification)
         self._report(self.adj_in.clear(
@@ -197,6 +259,8 @@ class Peer:
 
     def _up(self, session: PeerSession, negotiation: Negotiation) -> None:
         self.negotiation = negotiation
+        if self._restarted is not None:
+            self._restarted.add(self.key)
         local = session.local_address
         self.exporter = Exporter(self.spec, negotiation, None if local is None else local[0])
         self.unsent.clear()

@@ -50,6 +50,12 @@ class Speaker:
     MetalLB's BGPPeer lets each peer carry its own myASN and routerID). :meth:`peer_config`
     builds a configuration with the defaults, for peers and :meth:`accept_range` templates.
 
+    ``restarting``: this speaker is coming back after a restart while forwarding went on
+    (RFC 4724 §4.1). The first OPEN sent to each peer whose configuration has
+    ``graceful_restart`` then sets the Restart State bit and the Forwarding State bit of every
+    family; the routes and an End-of-RIB per family follow as always, and the peer drops the
+    stale routes we did not send again. Later sessions with that peer do not set the bit.
+
     Listen on port 0 to get a free port (:attr:`listen_ports`). See
     :mod:`bgpwire.speaker.events` for what happens when the program does not read
     :meth:`events`.
@@ -58,7 +64,8 @@ class Speaker:
     def __init__(self, local_as: int, router_id: IPv4Address, *,
                  listen: Sequence[tuple[str, int]] = (),
                  max_events: int = DEFAULT_MAX_EVENTS,
-                 stale_time: float = DEFAULT_STALE_TIME) -> None:
+                 stale_time: float = DEFAULT_STALE_TIME,
+                 restarting: bool = False) -> None:
         self.local_as = local_as
         self.router_id = router_id
         self.stale_time = stale_time
@@ -68,6 +75,7 @@ class Speaker:
         self._local = LocalRoutes()
         self._events = EventQueue(max_events)
         self._ranges: list[tuple[IPv4Network | IPv6Network, PeerSpec]] = []
+        self._restarted: set[str] | None = set() if restarting else None
 
     # --- life -------------------------------------------------------------------------------
 
@@ -82,13 +90,19 @@ class Speaker:
             if peer.session is None:
                 await peer.start()
 
-    async def close(self, reason: str = "") -> None:
+    async def close(self, reason: str = "", *, graceful: bool = False) -> None:
         """Stop every session with Cease / Administrative Shutdown and ``reason`` as the
-        RFC 9003 Shutdown Communication, stop listening, and end :meth:`events`."""
+        RFC 9003 Shutdown Communication, stop listening, and end :meth:`events`.
+
+        ``graceful`` drops every connection without a NOTIFICATION instead, as a restart
+        would: peers that negotiated Graceful Restart keep our routes as stale until a speaker
+        made with ``restarting=True`` comes back, or their restart timer runs out (RFC 4724).
+        """
         for listener in self._listeners:
             await listener.close()
         self._listeners.clear()
-        await asyncio.gather(*(peer.stop(reason) for peer in self._peers.values()))
+        peers = self._peers.values()
+        await asyncio.gather(*(peer.drop() if graceful else peer.stop(reason) for peer in peers))
         for peer in self._peers.values():
             peer.discard()
         self._events.close()
@@ -121,7 +135,8 @@ class Speaker:
         return PeerConfig(peer_as=peer_as, **fields)
 
     def _new_peer(self, spec: PeerSpec) -> Peer:
-        return Peer(spec, self._local, self._events, stale_time=self.stale_time)
+        return Peer(spec, self._local, self._events, stale_time=self.stale_time,
+                    restarted=self._restarted)
 
     async def remove_peer(self, address: str, reason: str = "") -> None:
         """Stop the session (Administrative Shutdown with ``reason``) and forget the peer; its
