@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .model import AddressPool, Config, IPFamilyPolicy, Service
-from .selection import namespace_labels, pool_may_serve, pools_for_fresh
+from .selection import namespace_labels, namespace_table, pool_may_serve, pools_for_fresh
 
 IPV4 = "IPv4"
 IPV6 = "IPv6"
@@ -217,6 +217,8 @@ class _Allocator:
         self.claims: dict[str, _Claim] = {}
         self.notes: dict[str, list[str]] = {}
         self.pending: dict[str, str] = {}
+        self._fresh_pools: dict[tuple[object, ...], list[AddressPool]] = {}
+        self._namespaces = namespace_table(config)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -276,7 +278,7 @@ class _Allocator:
         """Why ``pool`` may not serve ``service``, or ``None``."""
         if service.pool is not None and service.pool != pool:
             return f"lies in pool {pool}, not in pool {service.pool} named by address-pool"
-        ns_labels = namespace_labels(self.config, service)
+        ns_labels = namespace_labels(self.config, service, self._namespaces)
         if not pool_may_serve(self.pools.by_name[pool], service, ns_labels):
             return f"lies in pool {pool}, whose serviceAllocation does not select this service"
         return None
@@ -391,8 +393,16 @@ class _Allocator:
                 self.pending[service.key] = (
                     f"RequireDualStack: pool {claim.pool} has no free {family} address")
 
+    def pools_for_fresh(self, service: Service) -> list[AddressPool]:
+        """:func:`.selection.pools_for_fresh`, asked once per distinct set of the facts it
+        reads (thousands of services share a handful of namespaces and label sets)."""
+        facts = (service.origin.namespace, service.namespace_labels, service.labels, service.pool)
+        if facts not in self._fresh_pools:
+            self._fresh_pools[facts] = pools_for_fresh(self.config, service)
+        return self._fresh_pools[facts]
+
     def fresh(self, service: Service) -> None:
-        pools = pools_for_fresh(self.config, service)
+        pools = self.pools_for_fresh(service)
         if not pools:
             self.pending[service.key] = self._no_pool_reason(service)
             return

@@ -49,23 +49,31 @@ from .selection import (
 SOURCE_ABSENT = "source address absent"
 
 
-def _network_key(prefix: str) -> tuple[int, int, int]:
-    network = ipaddress.ip_network(prefix)
-    return (network.version, int(network.network_address), network.prefixlen)
-
-
 def _address_key(address: str) -> tuple[int, int]:
     parsed = ipaddress.ip_address(address)
     return (parsed.version, int(parsed))
 
 
-def aggregate(ip: str, advertisement: Advertisement) -> str:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def aggregate(ip: str | Address, advertisement: Advertisement) -> str:
     """The prefix an advertisement announces for ``ip``: the address masked to the
-    advertisement's aggregation length for the address's family."""
-    address = ipaddress.ip_address(ip)
-    length = (advertisement.aggregation_length if address.version == 4
-              else advertisement.aggregation_length_v6)
-    return str(ipaddress.ip_network(f"{address}/{length}", strict=False))
+    advertisement's aggregation length for its family."""
+    address = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    return _aggregate(address, advertisement)[0]
+
+
+def _aggregate(address: Address, advertisement: Advertisement
+               ) -> tuple[str, tuple[int, int, int]]:
+    """:func:`aggregate` and its sort key, in integer arithmetic: plans of thousands of
+    services build tens of thousands of these."""
+    if address.version == 4:
+        length, width = advertisement.aggregation_length, 32
+    else:
+        length, width = advertisement.aggregation_length_v6, 128
+    network = int(address) & (((1 << length) - 1) << (width - length))
+    return f"{type(address)(network)}/{length}", (address.version, network, length)
 
 
 @dataclass
@@ -91,6 +99,10 @@ class _Planner:
         self.per_peer: dict[tuple[str, str], _PeerRoute] = {}
         self.withheld: dict[tuple[str, str], set[str]] = {}
         self.service_notes: dict[str, list[str]] = {}
+        self.resolved: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.order: dict[str, tuple[int, int, int]] = {}
+        """Prefix -> its sort key (family, network, length), kept as the prefix is made."""
+        self.pool_advertisements: dict[str, list[Advertisement]] = {}
 
     def hold_back(self, prefix: str, service: str, reason: str) -> None:
         self.withheld.setdefault((prefix, reason), set()).add(service)
@@ -114,22 +126,28 @@ class _Planner:
         if allocation.pool is None or allocation.pool not in self.pools:
             return
         pool = self.pools[allocation.pool]
-        advertisements = [adv for adv in self.config.advertisements
-                          if adv.bgp and advertisement_selects_pool(adv, pool)]
+        if pool.name not in self.pool_advertisements:
+            self.pool_advertisements[pool.name] = [
+                adv for adv in self.config.advertisements
+                if adv.bgp and advertisement_selects_pool(adv, pool)]
+        advertisements = self.pool_advertisements[pool.name]
         blocked = self.service_reason(key)
         if blocked is not None:
             self.service_notes.setdefault(key, []).append(
                 f"not announced from node {self.node}: {blocked}")
         for ip in allocation.ips:
+            address = ipaddress.ip_address(ip)
             if not advertisements:
-                host = str(ipaddress.ip_network(ip))
+                host = f"{address}/{address.max_prefixlen}"
+                self.order[host] = (address.version, int(address), address.max_prefixlen)
                 self.hold_back(host, key, f"no BGPAdvertisement selects pool {pool.name}")
             for advertisement in advertisements:
-                self.add_route(key, ip, advertisement, blocked)
+                self.add_route(key, address, advertisement, blocked)
 
-    def add_route(self, key: str, ip: str, advertisement: Advertisement,
+    def add_route(self, key: str, ip: Address, advertisement: Advertisement,
                   blocked: str | None) -> None:
-        prefix = aggregate(ip, advertisement)
+        prefix, order = _aggregate(ip, advertisement)
+        self.order[prefix] = order
         if blocked is not None:
             self.hold_back(prefix, key, blocked)
             return
@@ -147,7 +165,10 @@ class _Planner:
                 reason = f"no BGPPeer selects node {self.node}"
             self.hold_back(prefix, key, reason)
             return
-        standard, large = communities.resolve(advertisement, self.config)
+        ref = advertisement.origin.ref
+        if ref not in self.resolved:
+            self.resolved[ref] = communities.resolve(advertisement, self.config)
+        standard, large = self.resolved[ref]
         for name in peers:
             route = self.per_peer.setdefault((name, prefix), _PeerRoute())
             if advertisement.local_pref is not None:
@@ -169,12 +190,12 @@ class _Planner:
             grouped.setdefault(shape, []).append(name)
         plans = [RoutePlan(prefix, tuple(sorted(names)), local_pref, standard, large, services)
                  for (prefix, local_pref, standard, large, services), names in grouped.items()]
-        return tuple(sorted(plans, key=lambda plan: (_network_key(plan.prefix), plan.peers)))
+        return tuple(sorted(plans, key=lambda plan: (self.order[plan.prefix], plan.peers)))
 
     def withheld_routes(self) -> tuple[WithheldRoute, ...]:
         held = [WithheldRoute(prefix, tuple(sorted(services)), reason)
                 for (prefix, reason), services in self.withheld.items()]
-        return tuple(sorted(held, key=lambda item: (_network_key(item.prefix), item.reason)))
+        return tuple(sorted(held, key=lambda item: (self.order[item.prefix], item.reason)))
 
     def peer_plans(self, address_present: Callable[[str], bool]) -> tuple[PeerPlan, ...]:
         return tuple(_peer_plan(peer, address_present) for peer in self.peers)

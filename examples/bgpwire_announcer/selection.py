@@ -16,6 +16,7 @@ read one definition:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import (
@@ -35,13 +36,23 @@ EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
 # --- pools for a service ----------------------------------------------------------------------
 
 
-def namespace_labels(config: Config, service: Service) -> tuple[tuple[str, str], ...]:
-    """The labels of the service's namespace: a ``v1 Namespace`` document wins over what the
-    loader copied onto the service."""
+def namespace_table(config: Config) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Namespace name -> labels, from the ``v1 Namespace`` documents."""
+    table: dict[str, tuple[tuple[str, str], ...]] = {}
     for name, labels in config.namespaces:
-        if name == service.origin.namespace:
-            return labels
-    return service.namespace_labels
+        table.setdefault(name, labels)
+    return table
+
+
+def namespace_labels(config: Config, service: Service,
+                     table: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+                     ) -> tuple[tuple[str, str], ...]:
+    """The labels of the service's namespace: a ``v1 Namespace`` document wins over what the
+    loader copied onto the service. ``table`` is :func:`namespace_table`, for callers that ask
+    for many services."""
+    if table is None:
+        table = namespace_table(config)
+    return table.get(service.origin.namespace, service.namespace_labels)
 
 
 def pool_may_serve(pool: AddressPool, service: Service,
