@@ -253,8 +253,8 @@ def _check_identical(config: Config, report: _Report) -> None:
     for origins in groups.values():
         names = {origin.name for origin in origins}
         if len(names) > 1:
-            report.add(origins, "spec", "", f"{len(origins)} {origins[0].kind}s are identical; "
-                       "keep one")
+            report.add(origins, "spec", "identical",
+                       f"{len(origins)} {origins[0].kind}s have the same spec; keep one")
 
 
 def _check_pools(config: Config, report: _Report) -> dict[str, tuple[PoolEntry, ...]]:

@@ -237,13 +237,13 @@ def test_identical_peers_and_advertisements_are_rejected(tmp_path: Path) -> None
                  bgp_advertisement("x", localPref=1), bgp_advertisement("y", localPref=1),
                  l2_advertisement("l2-a"), l2_advertisement("l2-b")]
     assert check(tmp_path, documents) == [
-        f"{AD}/x, {AD}/y: spec=: 2 BGPAdvertisements are identical; keep one",
-        f"{PEER}/a, {PEER}/b: spec=: 2 BGPPeers are identical; keep one",
+        f"{AD}/x, {AD}/y: spec=identical: 2 BGPAdvertisements have the same spec; keep one",
+        f"{PEER}/a, {PEER}/b: spec=identical: 2 BGPPeers have the same spec; keep one",
         f"{PEER}/a, {PEER}/b: spec.peerAddress=192.0.2.1: both peers are selected on any node "
         "(no Node documents given); BGPPeers with the same peerAddress must select disjoint "
         "sets of nodes",
-        "L2Advertisement/metallb-system/l2-a, L2Advertisement/metallb-system/l2-b: spec=: "
-        "2 L2Advertisements are identical; keep one"]
+        "L2Advertisement/metallb-system/l2-a, L2Advertisement/metallb-system/l2-b: "
+        "spec=identical: 2 L2Advertisements have the same spec; keep one"]
 
 
 # --- services ------------------------------------------------------------------------------
