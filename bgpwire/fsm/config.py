@@ -19,6 +19,9 @@ from bgpwire.messages.capabilities import AddPathMode, Capability
 MIN_SEND_HOLD_TIME = 480.0
 """RFC 9687 §3: the SendHoldTime is never below 8 minutes by default."""
 
+DEFAULT_OPEN_HOLD_TIME = 240.0
+"""The hold timer while waiting for the peer's OPEN: RFC 4271 §8.2.2 suggests 4 minutes."""
+
 MAX_AS = 0xFFFFFFFF
 MAX_HOLD_TIME = 0xFFFF
 
@@ -61,6 +64,9 @@ class PeerConfig:
       (RFC 4271 §8.1.1, DampPeerOscillations).
     * ``send_hold_time`` ``None`` means the RFC 9687 default, computed from the negotiated hold
       time; 0 disables the SendHoldTimer.
+    * ``open_hold_time``: how long OpenSent waits for the peer's OPEN before Hold Timer Expired.
+      RFC 4271 §8.2.2 suggests 4 minutes; a smaller value frees a connection that never sends
+      its OPEN sooner.
     * ``jitter``: ConnectRetry, Keepalive and IdleHold intervals are multiplied by a factor in
       0.75..1.0 (RFC 4271 §10). The random source is given to the Session, not stored here.
     * ``add_path``: (family, mode) pairs; each family must be in ``families``.
@@ -84,6 +90,7 @@ class PeerConfig:
     idle_hold_time: float = 5.0
     idle_hold_time_max: float = 300.0
     send_hold_time: float | None = None
+    open_hold_time: float = DEFAULT_OPEN_HOLD_TIME
     jitter: bool = True
     add_path: tuple[tuple[Family, AddPathMode], ...] = ()
     extended_message: bool = False
@@ -113,6 +120,8 @@ class PeerConfig:
                 _refuse(name, getattr(self, name), "must not be negative")
         if self.idle_hold_time_max < self.idle_hold_time:
             _refuse("idle_hold_time_max", self.idle_hold_time_max, "is below idle_hold_time")
+        if not self.open_hold_time > 0:
+            _refuse("open_hold_time", self.open_hold_time, "must be positive")
         if self.send_hold_time is not None and self.send_hold_time < 0:
             _refuse("send_hold_time", self.send_hold_time, "must not be negative")
         if not self.families or len(set(self.families)) != len(self.families):

@@ -11,14 +11,14 @@ from bgpwire.context import DEFAULT_CONTEXT
 from bgpwire.errors import LocalProtocolError, ProtocolError
 from bgpwire.framer import Framer
 from bgpwire.fsm.checks import check_open
-from bgpwire.fsm.config import PeerConfig
+from bgpwire.fsm.config import DEFAULT_OPEN_HOLD_TIME, PeerConfig
 from bgpwire.fsm.events import CloseRequested, Event, NotificationSent, SessionDown, StateChanged
 from bgpwire.fsm.negotiate import Negotiation, build_open, negotiate
 from bgpwire.fsm.states import State, Timer
 from bgpwire.messages import Keepalive, Notification, Open
 
-OPEN_HOLD_TIME = 240.0
-"""The hold timer while waiting for the peer's OPEN: RFC 4271 §8.2.2 suggests 4 minutes."""
+OPEN_HOLD_TIME = DEFAULT_OPEN_HOLD_TIME
+"""The default of :attr:`PeerConfig.open_hold_time`."""
 
 
 class SessionCore:

@@ -49,7 +49,7 @@ from bgpwire.errors import (
     UpdateMessageError,
 )
 from bgpwire.families import Family
-from bgpwire.fsm.core import OPEN_HOLD_TIME, SessionCore
+from bgpwire.fsm.core import SessionCore
 from bgpwire.fsm.events import (
     CloseRequested,
     ConnectRequested,
@@ -279,7 +279,7 @@ class Session(SessionCore):
     def _do_send_open(self, now: float, inp: Input, message: Message | None) -> State:
         self._timers.pop(Timer.DELAY_OPEN, None)
         self._send_open()
-        self._timers[Timer.HOLD] = now + OPEN_HOLD_TIME
+        self._timers[Timer.HOLD] = now + self.config.open_hold_time
         return State.OPEN_SENT
 
     def _do_connection_failed(self, now: float, inp: Input, message: Message | None) -> State:
