@@ -93,6 +93,24 @@ class Listener:
         self._sock = sock
         self._task = asyncio.get_running_loop().create_task(self._serve(sock))
 
+    def set_md5_password(self, peer: str, password: str | None) -> None:
+        """Require TCP-MD5 with ``password`` on connections from ``peer`` (``None``: stop).
+
+        For a listener whose ``sessions`` is a function, peers are not known in advance: the
+        program registers each one's password here, before its first SYN can arrive. A peer
+        with a password connecting unsigned, or with another key, is then dropped by the
+        kernel. Applies at once when the listener runs, and to :meth:`start` otherwise.
+        """
+        address = sockopts.normalize_address(peer)
+        if password is None and address not in self._passwords:
+            return  # the kernel refuses to remove a key it does not have
+        if self._sock is not None:
+            sockopts.set_md5(self._sock, address, password)
+        if password is None:
+            self._passwords.pop(address, None)
+        else:
+            self._passwords[address] = password
+
     async def close(self) -> None:
         """Stop accepting; sessions and their connections are left alone."""
         if self._task is not None:
