@@ -536,3 +536,20 @@ def test_restart_through_a_real_state_file(tmp_path: Path) -> None:
     # Services that were pending (the pools ran out) are the only ones the new pool serves.
     gained = {key: alloc.pool for key, alloc in second.items() if key not in held}
     assert gained and set(gained.values()) == {"a-new"}
+
+
+def test_require_dual_stack_holder_without_a_free_address_of_its_missing_family_waits() -> None:
+    config = Config(pools=(pool("dual", "10.0.0.0/24", "2001:db8::/128"),),
+                    services=(service("a", families=("IPv6",), status=("2001:db8::",)),
+                              service("r", families=DUAL, policy=REQUIRE,
+                                      status=("10.0.0.9",)),
+                              service("z")))
+    result = allocate(config, {})
+    assert ips(result, "default/a") == ("2001:db8::",)
+    assert result["default/r"] == Allocation(
+        (), None, "RequireDualStack: pool dual has no free IPv6 address")
+    # Its IPv4 address stays reserved: nobody else is given 10.0.0.9 meanwhile.
+    assert ips(result, "default/z") == ("10.0.0.0",)
+    crowded = replace(config, services=(*config.services,
+                                        *(service(f"q{i}") for i in range(10))))
+    assert "10.0.0.9" not in {ip for a in allocate(crowded, {}).values() for ip in a.ips}

@@ -321,3 +321,22 @@ def test_every_node_and_every_document_order_gives_the_same_services() -> None:
     first = plan_of(config, "n1")
     assert plan_of(reordered, "n7").services == first.services
     assert plan_of(reordered, "n1") == first
+
+
+def test_conflicting_local_prefs_validation_would_refuse_still_plan_the_same() -> None:
+    config = Config(pools=(pool("p", "10.0.0.0/24"),),
+                    advertisements=(advertisement("a", local_pref=200),
+                                    advertisement("b", local_pref=100)),
+                    peers=(peer("up", "192.0.2.1", peer_asn=64500),), services=(service("s"),))
+    assert [r.local_pref for r in plan_of(config).routes] == [200]
+
+
+def test_services_without_addresses_make_no_routes() -> None:
+    config = Config(pools=(pool("p", "10.0.0.0/24"),), advertisements=(advertisement("a"),),
+                    peers=(peer("up", "192.0.2.1"),),
+                    services=(service("theirs", lb_class="other"),
+                              service("bad", requested=("192.0.2.77",))))
+    plan = plan_of(config)
+    assert plan.routes == () and plan.withheld == ()
+    assert [(s.name, s.pending is not None) for s in plan.services] == [
+        ("default/bad", True), ("default/theirs", True)]
