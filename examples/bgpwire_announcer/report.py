@@ -143,7 +143,7 @@ def report_metrics(report: Report) -> str:
             [({}, int(report.config_valid))])
     _family(out, "bgpwire_announcer_peer_problem", "gauge",
             "A BGPPeer that cannot work on this node, with the reason",
-            (({"peer": s.address, "name": s.name, "problem": s.problem}, 1)
+            (({**_peer(s), "problem": s.problem}, 1)
              for s in sessions if s.problem is not None))
     _family(out, "bgpwire_announcer_routes_not_sent", "gauge",
             "Planned routes that could not be sent on a session",
@@ -159,8 +159,12 @@ def report_metrics(report: Report) -> str:
 
 
 def _peer(session: SessionReport) -> dict[str, str]:
-    return {"peer": f"{session.address}:{session.port}" if session.port != 179
-            else session.address, "name": session.name}
+    """MetalLB's ``peer`` label: the address, with the port when it is not 179."""
+    address = session.address
+    if session.port != 179:
+        address = f"[{address}]:{session.port}" if ":" in address else \
+            f"{address}:{session.port}"
+    return {"peer": address, "name": session.name}
 
 
 def _family(out: list[str], name: str, kind: str, help_text: str,
@@ -201,8 +205,13 @@ def status_text(document: dict[str, Any]) -> str:
         error = f" last error: {s['last_error']}" if s.get("last_error") else ""
         lines.append(f"  {s['name']} {s['address']} AS{s['peer_asn']}: {s['state']}{up}, "
                      f"{s['routes_sent']}/{s['routes_planned']} routes sent{problem}{error}")
-        for missing in s.get("not_sent", []):
-            lines.append(f"    not sent {missing['prefix']}: {missing['reason']}")
+        missing = s.get("not_sent", [])
+        reasons = {entry["reason"] for entry in missing}
+        if len(missing) > 1 and len(reasons) == 1:
+            lines.append(f"    {len(missing)} routes not sent: {reasons.pop()}")
+        else:
+            for entry in missing:
+                lines.append(f"    not sent {entry['prefix']}: {entry['reason']}")
     lines.append("services:")
     for svc in document.get("services", []):
         where = f" from {svc['pool']}" if svc.get("pool") else ""

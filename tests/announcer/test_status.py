@@ -89,13 +89,13 @@ def test_metrics_use_metallb_names_and_labels() -> None:
     text = report_metrics(REPORT)
     lines = text.splitlines()
     assert 'metallb_bgp_session_up{name="router-1",peer="192.0.2.10"} 1' in lines
-    assert 'metallb_bgp_session_up{name="router-2",peer="2001:db8::10:1179"} 0' in lines
+    assert 'metallb_bgp_session_up{name="router-2",peer="[2001:db8::10]:1179"} 0' in lines
     assert 'metallb_bgp_announced_prefixes_total{name="router-1",peer="192.0.2.10"} 2' in lines
     assert 'metallb_bgp_updates_total{name="router-1",peer="192.0.2.10"} 5' in lines
     assert 'metallb_allocator_addresses_in_use_total{pool="dual"} 2' in lines
     assert 'metallb_allocator_addresses_total{pool="dual"} 272' in lines
     assert "bgpwire_announcer_config_valid 0" in lines
-    assert ('bgpwire_announcer_peer_problem{name="router-2",peer="2001:db8::10",'
+    assert ('bgpwire_announcer_peer_problem{name="router-2",peer="[2001:db8::10]:1179",'
             'problem="source address absent"} 1') in lines
     assert "# TYPE metallb_bgp_updates_total counter" in lines
     assert 'bgpwire_announcer_reloads_total{result="refused"} 1' in lines

@@ -1,0 +1,545 @@
+"""The running announcer: one bgpwire :class:`~bgpwire.speaker.Speaker` kept equal to the plan.
+
+:class:`Announcer` computes the plan (:mod:`.pipeline`), keeps the state file, turns each
+BGPPeer selected for this node into a bgpwire peer (:mod:`.speakers`) and gives each peer the
+routes the plan has for it. After that it only applies differences:
+
+* **Reload** (SIGHUP, or a change of the files seen by polling once a second): a configuration
+  that fails validation changes nothing (status shows why). Otherwise routes are compared per
+  peer (:mod:`.diff`) and only new, changed and removed ones go out; a session is reset only
+  when its own BGPPeer changed; new peers are added, removed ones removed.
+* **Source addresses**: a BGPPeer whose ``sourceAddress`` is not on this host is not started
+  ("source address absent", in status and metrics); it is checked again every few seconds and
+  started once the address is there. The other peers are not affected.
+* **Stop** (SIGTERM, Ctrl-C): ``withdraw`` ends each session with Cease / Administrative
+  Shutdown and a shutdown communication, so routers drop the routes at once; ``graceful``
+  closes the connections without a NOTIFICATION, so peers that negotiated graceful restart keep
+  the routes while the announcer is away. By default a session whose BGPPeer has
+  ``enableGracefulRestart`` and whose router agreed to it is left gracefully; the others get
+  the withdrawal (a dropped connection to a router without graceful restart would leave the
+  routes in place until its hold timer expires).
+* **Restart**: when the state file exists at start, the announcer ran before; the sessions then
+  say so in their graceful-restart capability (Restart State and Forwarding State bits) so that
+  helpers keep the routes until our End-of-RIB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Address, IPv6Address, ip_network
+from typing import Literal
+
+from bgpwire.aio import sockopts
+from bgpwire.errors import LocalProtocolError
+from bgpwire.fsm import State
+from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, Speaker
+from bgpwire_announcer.allocate import Assignment, pool_ranges
+from bgpwire_announcer.diff import RouteTable, group_by_attributes, route_changes
+from bgpwire_announcer.interfaces import (
+    AddressPresence,
+    address_present,
+    global_ipv6_address,
+    route_source_ipv4,
+    router_id_from_name,
+)
+from bgpwire_announcer.model import BGPPeer, PeerPlan, RoutePlan
+from bgpwire_announcer.pipeline import Outcome, Refused, compute
+from bgpwire_announcer.plan import routes_by_peer
+from bgpwire_announcer.report import NotSent, PoolReport, Report, SessionReport
+from bgpwire_announcer.sessions import SessionBook, capabilities_of, family_name
+from bgpwire_announcer.speakers import NodeSettings, peer_spec, plan_attributes
+from bgpwire_announcer.state import StateError, StateFile
+from bgpwire_announcer.watch import ChangeWatcher
+
+log = logging.getLogger("bgpwire_announcer")
+
+StopMode = Literal["withdraw", "graceful"]
+SOURCE_ABSENT = "source address absent"
+PASSIVE_WITHOUT_LISTEN = "passive, but no --listen address to accept its connection on"
+DEFAULT_POLL_INTERVAL = 1.0
+DEFAULT_RECHECK_INTERVAL = 3.0
+DEFAULT_ASN = 64512
+"""The speaker's own AS when no peer is configured yet (each peer brings its own)."""
+
+
+class StartError(Exception):
+    """The announcer cannot start; the message says why (and ``problems`` lists them)."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
+@dataclass(slots=True)
+class _Peer:
+    """One BGPPeer selected for this node, as the runtime holds it."""
+
+    peer: BGPPeer
+    spec: PeerSpec
+    problem: str | None
+    started: bool = False
+
+    @property
+    def address(self) -> str:
+        return sockopts.normalize_address(self.spec.address)
+
+
+@dataclass(slots=True)
+class ReloadResult:
+    """What one reload did (also logged)."""
+
+    applied: bool
+    announced: int = 0
+    withdrawn: int = 0
+    peers_added: list[str] = field(default_factory=list)
+    peers_removed: list[str] = field(default_factory=list)
+    peers_reset: list[str] = field(default_factory=list)
+
+
+class Announcer:
+    """See the module docstring. ``presence`` and ``ipv6_next_hop`` are the host checks
+    (replaceable in tests); ``settings`` carries the command line's additions."""
+
+    def __init__(self, paths: Sequence[str], settings: NodeSettings, *,
+                 state_path: str | None = None,
+                 listen: Sequence[tuple[str, int]] = (),
+                 on_stop: StopMode | None = None,
+                 presence: AddressPresence = address_present,
+                 ipv6_next_hop: Callable[[], IPv6Address | None] = global_ipv6_address,
+                 route_source: Callable[[str], IPv4Address | None] = route_source_ipv4,
+                 poll_interval: float = DEFAULT_POLL_INTERVAL,
+                 recheck_interval: float = DEFAULT_RECHECK_INTERVAL) -> None:
+        self.paths = tuple(paths)
+        self.node = settings.node
+        self._settings = replace(settings, listening=bool(listen) or settings.listening)
+        self._state = StateFile(state_path) if state_path else None
+        self._listen = tuple(listen)
+        self.on_stop = on_stop
+        self._presence = presence
+        self._ipv6_next_hop = ipv6_next_hop
+        self._route_source = route_source
+        self._poll_interval = poll_interval
+        self._recheck_interval = recheck_interval
+        self._restarting = False
+        self._outcome: Outcome | None = None
+        self._peers: dict[str, _Peer] = {}
+        self._sent: dict[str, dict[str, RoutePlan]] = {}
+        """Per peer address: the routes given to the speaker for it."""
+        self._speaker: Speaker | None = None
+        self._book = SessionBook()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._lock = asyncio.Lock()
+        self._watcher = ChangeWatcher(self.paths)
+        self._config_valid = True
+        self._last_error: str | None = None
+        self._problems: tuple[str, ...] = ()
+        self._state_error: str | None = None
+        self.reloads = 0
+        self.failed_reloads = 0
+
+    # --- life -------------------------------------------------------------------------------
+
+    @property
+    def speaker(self) -> Speaker:
+        if self._speaker is None:
+            raise LocalProtocolError("the announcer is not started")
+        return self._speaker
+
+    @property
+    def restarting(self) -> bool:
+        """Whether this run follows an earlier one (the state file existed at start)."""
+        return self._restarting
+
+    @property
+    def listen_ports(self) -> list[int]:
+        return self.speaker.listen_ports
+
+    async def start(self) -> None:
+        """Compute the plan, start the speaker, give it the routes, then start the peers.
+
+        Raises :class:`StartError` when the files are not valid or the state file is unusable.
+        """
+        remembered = self._load_state()
+        try:
+            outcome = compute(self.paths, self.node, remembered, presence=self._presence)
+        except Refused as refused:
+            raise StartError(f"the configuration is not valid ({len(refused.problems)} "
+                             "problems)", refused.problems) from None
+        for note in outcome.notes:
+            log.info("note: %s", note)
+        self._settings = self._with_next_hops(self._settings)
+        asn, router_id = self._speaker_identity(outcome)
+        self._speaker = Speaker(asn, router_id, listen=self._listen,
+                                restarting=self._restarting)
+        await self._speaker.start()
+        self._tasks.append(asyncio.create_task(self._read_events(self._speaker)))
+        async with self._lock:
+            await self._apply(outcome, ReloadResult(applied=True))
+        self._tasks.append(asyncio.create_task(self._watch()))
+        self._tasks.append(asyncio.create_task(self._recheck()))
+        log.info("node %s: %d services, %d routes, %d peers", self.node,
+                 len(outcome.plan.services), len(outcome.plan.routes), len(self._peers))
+
+    def _load_state(self) -> dict[str, Assignment]:
+        if self._state is None:
+            return {}
+        self._restarting = self._state.path.exists()
+        try:
+            return self._state.load()
+        except StateError as error:
+            raise StartError(str(error)) from None
+
+    def _speaker_identity(self, outcome: Outcome) -> tuple[int, IPv4Address]:
+        selected = sorted(self._selected(outcome), key=lambda peer: peer.name)
+        if selected:
+            spec = self._spec(selected[0])
+            return spec.config.local_as, spec.config.router_id
+        return DEFAULT_ASN, self._settings.router_id or router_id_from_name(self.node)
+
+    async def stop(self, mode: StopMode | None = None, reason: str = "") -> None:
+        """Stop every session (see the module docstring for ``mode``) and the background work.
+
+        The state file is written only by complete, atomic saves, so stopping at any point
+        leaves it whole.
+        """
+        mode = mode or self.on_stop
+        reason = reason or f"bgpwire-announcer on {self.node} stopping"
+        for task in self._tasks[1:]:
+            task.cancel()
+        for task in self._tasks[1:]:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        speaker = self._speaker
+        if speaker is None:
+            return
+        async with self._lock:
+            for entry in list(self._peers.values()):
+                graceful = mode == "graceful" or (
+                    mode is None and self._negotiated_graceful_restart(entry))
+                if entry.started and not graceful:
+                    entry.started = False
+                    await speaker.remove_peer(entry.address, reason)
+            # Whoever is left goes without a NOTIFICATION: helpers keep the routes.
+            await speaker.close(reason, graceful=mode != "withdraw")
+        if self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._tasks[0], 5)
+        self._tasks.clear()
+
+    def _negotiated_graceful_restart(self, entry: _Peer) -> bool:
+        """The BGPPeer asks for graceful restart and the router agreed: only then does a
+        dropped connection keep the routes (elsewhere it would leave them until the hold
+        timer expires, so a withdrawal is better)."""
+        negotiation = self._book.news(entry.address).negotiation
+        return entry.peer.enable_graceful_restart and negotiation is not None \
+            and negotiation.graceful_restart is not None
+
+    # --- reload -----------------------------------------------------------------------------
+
+    async def reload(self) -> ReloadResult:
+        """Read the files again and apply what changed; a refused configuration changes
+        nothing (status shows the problems)."""
+        async with self._lock:
+            current = self._outcome
+            remembered = current.assignments if current is not None else {}
+            try:
+                outcome = compute(self.paths, self.node, remembered, presence=self._presence)
+            except Refused as refused:
+                self.failed_reloads += 1
+                self._config_valid = False
+                self._problems = refused.problems
+                self._last_error = str(refused)
+                log.error("reload refused, still running the previous configuration: %d "
+                          "problems", len(refused.problems))
+                for problem in refused.problems:
+                    log.error("  %s", problem)
+                return ReloadResult(applied=False)
+            except Exception as error:  # a reader bug must not stop the sessions
+                self.failed_reloads += 1
+                self._config_valid = False
+                self._last_error = f"reload failed: {error!r}"
+                self._problems = (self._last_error,)
+                log.exception("reload failed; still running the previous configuration")
+                return ReloadResult(applied=False)
+            self._settings = self._with_next_hops(self._settings)
+            result = await self._apply(outcome, ReloadResult(applied=True))
+            self.reloads += 1
+            log.info("reload applied: %d routes announced, %d withdrawn; peers added %s, "
+                     "removed %s, reset %s", result.announced, result.withdrawn,
+                     result.peers_added or "none", result.peers_removed or "none",
+                     result.peers_reset or "none")
+            return result
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            if self._watcher.changed():
+                log.info("configuration files changed; reloading")
+                await self.reload()
+
+    # --- applying a plan --------------------------------------------------------------------
+
+    async def _apply(self, outcome: Outcome, result: ReloadResult) -> ReloadResult:
+        previous = self._outcome
+        self._outcome = outcome
+        self._config_valid = True
+        self._last_error = None
+        self._problems = ()
+        if previous is None or previous.assignments != outcome.assignments:
+            self._save_state(outcome)
+        wanted = {peer.name: peer for peer in self._selected(outcome)}
+        problems = {peer.name: peer.problem for peer in outcome.plan.peers}
+        tables = routes_by_peer(outcome.plan)
+        for name in [name for name in self._peers if name not in wanted]:
+            await self._remove(name)
+            result.peers_removed.append(name)
+        for name, peer in sorted(wanted.items()):
+            entry = _Peer(peer, self._spec(peer), self._problem(peer, problems.get(name)))
+            old = self._peers.get(name)
+            if old is not None and old.address != entry.address:
+                await self._remove(name)
+                result.peers_removed.append(name)
+                old = None
+            table = tables.get(name, {})
+            self._push(entry.address, table, result)
+            if old is None:
+                self._peers[name] = entry
+                await self._start_peer(entry)
+                result.peers_added.append(name)
+            elif old.spec != entry.spec or old.problem != entry.problem:
+                await self._change_peer(old, entry, result)
+        return result
+
+    def _selected(self, outcome: Outcome) -> list[BGPPeer]:
+        names = {plan.name for plan in outcome.plan.peers}
+        return [peer for peer in outcome.config.peers if peer.name in names]
+
+    def _spec(self, peer: BGPPeer) -> PeerSpec:
+        return peer_spec(peer, self._settings, route_source=self._route_source)
+
+    def _problem(self, peer: BGPPeer, planned: str | None) -> str | None:
+        if planned:
+            return planned
+        if peer.passive and not self._settings.listening:
+            return PASSIVE_WITHOUT_LISTEN
+        if peer.password_secret and not peer.password:
+            return (f"passwordSecret {peer.password_secret!r} names a Kubernetes Secret, "
+                    "which is not read here: give spec.password")
+        return None
+
+    def _push(self, address: str, table: RouteTable, result: ReloadResult) -> None:
+        """Give the speaker the routes of ``table`` for ``address``, by difference."""
+        speaker = self.speaker
+        sent = self._sent.setdefault(address, {})
+        changes = route_changes(sent, table)
+        if changes.withdraw:
+            speaker.withdraw_many((ip_network(prefix) for prefix in changes.withdraw),
+                                  peer=address)
+            for prefix in changes.withdraw:
+                del sent[prefix]
+        for routes in group_by_attributes(changes.announce).values():
+            speaker.announce_many((ip_network(route.prefix) for route in routes),
+                                  attributes=plan_attributes(routes[0]), peer=address)
+            for route in routes:
+                sent[route.prefix] = route
+        result.announced += len(changes.announce)
+        result.withdrawn += len(changes.withdraw)
+
+    async def _start_peer(self, entry: _Peer) -> None:
+        if entry.problem is not None:
+            log.warning("peer %s (%s) not started: %s", entry.peer.name, entry.address,
+                        entry.problem)
+            return
+        try:
+            await self.speaker.add_peer(entry.spec)
+        except (LocalProtocolError, OSError) as error:
+            entry.problem = f"cannot start: {error}"
+            log.error("peer %s (%s): %s", entry.peer.name, entry.address, entry.problem)
+            return
+        entry.started = True
+
+    async def _change_peer(self, old: _Peer, entry: _Peer, result: ReloadResult) -> None:
+        self._peers[entry.peer.name] = entry
+        if old.started and entry.problem is None:
+            entry.started = True
+            if old.spec != entry.spec:
+                await self.speaker.update_peer(entry.spec, f"BGPPeer {entry.peer.name} changed")
+                result.peers_reset.append(entry.peer.name)
+            return
+        if old.started:
+            await self.speaker.remove_peer(entry.address, entry.problem or "")
+            self._sent.pop(entry.address, None)
+            self._push(entry.address, self._table_of(entry.peer.name), result)
+            result.peers_reset.append(entry.peer.name)
+            log.warning("peer %s stopped: %s", entry.peer.name, entry.problem)
+            return
+        await self._start_peer(entry)
+        if entry.started:
+            result.peers_added.append(entry.peer.name)
+
+    def _table_of(self, name: str) -> RouteTable:
+        if self._outcome is None:
+            return {}
+        return routes_by_peer(self._outcome.plan).get(name, {})
+
+    async def _remove(self, name: str) -> None:
+        entry = self._peers.pop(name)
+        sent = self._sent.pop(entry.address, {})
+        if entry.started:
+            await self.speaker.remove_peer(entry.address, f"BGPPeer {name} removed")
+        elif sent:
+            self.speaker.withdraw_many((ip_network(prefix) for prefix in sent),
+                                       peer=entry.address)
+        self._book.forget(entry.address)
+
+    def _save_state(self, outcome: Outcome) -> None:
+        if self._state is None:
+            return
+        try:
+            self._state.save(outcome.assignments)
+            self._state_error = None
+        except (StateError, OSError) as error:
+            self._state_error = f"state file not saved: {error}"
+            log.error("%s", self._state_error)
+
+    def _with_next_hops(self, settings: NodeSettings) -> NodeSettings:
+        if settings.next_hop_ipv6 is not None:
+            return settings
+        return replace(settings, next_hop_ipv6=self._ipv6_next_hop())
+
+    # --- source addresses that appear later -------------------------------------------------
+
+    async def _recheck(self) -> None:
+        while True:
+            await asyncio.sleep(self._recheck_interval)
+            await self.recheck()
+
+    async def recheck(self) -> None:
+        """Start the peers whose source address has appeared; report those whose address
+        went away (their session then fails and retries by itself)."""
+        async with self._lock:
+            for entry in self._peers.values():
+                source = entry.peer.source_address
+                if source is None or entry.peer.freebind:
+                    continue
+                present = self._presence(source)
+                if entry.problem == SOURCE_ABSENT and present:
+                    log.info("peer %s: source address %s is present now", entry.peer.name,
+                             source)
+                    entry.problem = None
+                    await self._start_peer(entry)
+                elif entry.problem is None and not present:
+                    entry.problem = SOURCE_ABSENT
+                    log.warning("peer %s: source address %s went away", entry.peer.name,
+                                source)
+
+    # --- events -----------------------------------------------------------------------------
+
+    async def _read_events(self, speaker: Speaker) -> None:
+        async for event in speaker.events():
+            self._book.note(event)
+            name = self._name_of(event.address)
+            news = self._book.news(event.address)
+            if isinstance(event, PeerUp):
+                log.info("session %s (%s) established", name, event.address)
+            elif isinstance(event, PeerDown):
+                log.warning("session %s (%s) down: %s", name, event.address, news.last_error)
+
+    def _name_of(self, address: str) -> str:
+        for name, entry in self._peers.items():
+            if entry.address == sockopts.normalize_address(address):
+                return name
+        return "(removed)"
+
+    # --- status -----------------------------------------------------------------------------
+
+    def report(self) -> Report:
+        """A snapshot for the status endpoint."""
+        outcome = self._outcome
+        sessions = tuple(self._session_report(entry)
+                         for _, entry in sorted(self._peers.items()))
+        notes = tuple(outcome.notes) if outcome is not None else ()
+        if self._state_error:
+            notes = (*notes, self._state_error)
+        if outcome is None:
+            return Report(self.node, self._config_valid, self._last_error, self._problems,
+                          notes, self.reloads, self.failed_reloads, sessions, (), 0, (), ())
+        return Report(self.node, self._config_valid, self._last_error, self._problems,
+                      notes, self.reloads, self.failed_reloads, sessions,
+                      outcome.plan.services, len(outcome.plan.routes), outcome.plan.withheld,
+                      self._pools(outcome))
+
+    def _session_report(self, entry: _Peer) -> SessionReport:
+        peer, spec = entry.peer, entry.spec
+        news = self._book.news(entry.address)
+        state = "not started"
+        routes_sent = 0
+        speaker = self._speaker
+        if entry.started and speaker is not None:
+            session = speaker.session(entry.address)
+            state = (session.state if session is not None else State.IDLE).value
+            routes_sent = len(speaker.adj_rib_out(entry.address))
+        table = self._sent.get(entry.address, {})
+        return SessionReport(
+            name=peer.name, address=peer.peer_address, port=peer.peer_port,
+            source_address=peer.source_address, local_asn=peer.my_asn, peer_asn=peer.peer_asn,
+            router_id=str(spec.config.router_id), passive=spec.passive, state=state,
+            problem=entry.problem, uptime=self._book.uptime(entry.address),
+            last_error=news.last_error,
+            capabilities=capabilities_of(news.negotiation) if news.negotiation else (),
+            routes_planned=len(table), routes_sent=routes_sent,
+            updates_sent=self._updates_sent(entry),
+            not_sent=self._not_sent(entry, table, state),
+            graceful_restart=peer.enable_graceful_restart, md5=bool(peer.password))
+
+    def _updates_sent(self, entry: _Peer) -> int:
+        return 0
+
+    def _not_sent(self, entry: _Peer, table: RouteTable, state: str) -> tuple[NotSent, ...]:
+        if not table:
+            return ()
+        if state != State.ESTABLISHED.value:
+            reason = entry.problem or f"session {state}"
+            return tuple(NotSent(prefix, reason) for prefix in sorted(table))
+        negotiation = self._book.news(entry.address).negotiation
+        if negotiation is None:
+            return ()
+        families = {family_name(family) for family in negotiation.families}
+        missing = []
+        for prefix in sorted(table):
+            network = ip_network(prefix)
+            wanted = "ipv4-unicast" if network.version == 4 else "ipv6-unicast"
+            if wanted not in families:
+                missing.append(NotSent(prefix, f"the peer did not negotiate {wanted}"))
+            elif network.version == 6 and not _ipv6_session(entry) \
+                    and entry.spec.next_hop6 is None:
+                missing.append(NotSent(prefix, "no IPv6 next hop: IPv4 session and no global "
+                                               "IPv6 address on this node (--next-hop-ipv6)"))
+            elif network.version == 4 and _ipv6_session(entry) and entry.spec.next_hop is None:
+                missing.append(NotSent(prefix, "no IPv4 next hop on an IPv6 session "
+                                               "(--next-hop-ipv4)"))
+        return tuple(missing)
+
+    def _pools(self, outcome: Outcome) -> tuple[PoolReport, ...]:
+        in_use: dict[str, int] = {}
+        for allocation in outcome.allocations.values():
+            if allocation.pool is not None:
+                in_use[allocation.pool] = in_use.get(allocation.pool, 0) + len(allocation.ips)
+        reports = []
+        for pool in outcome.config.pools:
+            size = sum(last - first + 1 for spans in pool_ranges(pool).values()
+                       for first, last in spans)
+            reports.append(PoolReport(pool.name, size, in_use.get(pool.name, 0)))
+        return tuple(reports)
+
+    def plan_peers(self) -> tuple[PeerPlan, ...]:
+        return self._outcome.plan.peers if self._outcome is not None else ()
+
+
+def _ipv6_session(entry: _Peer) -> bool:
+    return ":" in entry.spec.address
+

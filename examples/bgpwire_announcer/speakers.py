@@ -1,0 +1,119 @@
+"""A MetalLB ``BGPPeer`` as a bgpwire :class:`~bgpwire.speaker.PeerSpec`, and a plan's route as
+the attributes bgpwire sends.
+
+Choices where MetalLB leaves a value open (each is documented in ``docs/announcer.md``):
+
+* **Router ID**: the BGPPeer's ``routerID``; else ``--router-id``; else the peer's
+  ``sourceAddress`` when it is IPv4; else the IPv4 address this host sends from towards an IPv4
+  peer (a route lookup, no packet); else four octets of the SHA-256 of the node name. The same
+  inputs give the same ID on every start, which graceful restart needs.
+* **Timers**: ``holdTime`` (default 90 s) and ``keepaliveTime`` (default a third of the hold
+  time) as given; ``connectTime`` is the ConnectRetry interval, default
+  :data:`DEFAULT_CONNECT_TIME` (RFC 4271 suggests 120 s, which leaves a service unannounced for
+  two minutes after a router restarts; MetalLB users expect seconds).
+* **TTL**: ``ebgpMultiHop`` sends with TTL 255; otherwise the system default TTL is kept, as
+  MetalLB's native speaker does (a directly connected peer sees no difference).
+* **Families**: IPv4 and IPv6 unicast on every session (multiprotocol, as MetalLB does by
+  default); ``disableMP`` limits a session to the family of its transport.
+* **Graceful restart**: ``enableGracefulRestart`` advertises RFC 4724 with a restart time of
+  :data:`GR_RESTART_TIME`. After a restart the speaker (made with ``restarting=True``) sets the
+  Restart State and Forwarding State bits in the first OPEN: the node kept forwarding to its
+  services while the announcer was down.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address
+
+from bgpwire import parse_community
+from bgpwire.aio import TransportOptions
+from bgpwire.attributes import LargeCommunity, PathAttribute
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST, Family
+from bgpwire.fsm import GracefulRestartConfig, PeerConfig
+from bgpwire.rib import route_attributes
+from bgpwire.speaker import PeerSpec
+from bgpwire_announcer.interfaces import route_source_ipv4, router_id_from_name
+from bgpwire_announcer.model import BGPPeer, RoutePlan
+
+DEFAULT_HOLD_TIME = 90
+DEFAULT_CONNECT_TIME = 10.0
+GR_RESTART_TIME = 120
+"""Seconds a peer keeps our routes while we restart (RFC 4724 §3); FRR's default."""
+CONNECT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSettings:
+    """What the command line adds to the BGPPeers for this node."""
+
+    node: str
+    router_id: IPv4Address | None = None
+    next_hop_ipv4: IPv4Address | None = None
+    """Next hop of IPv4 routes on IPv6 sessions (on IPv4 sessions: the session's address)."""
+    next_hop_ipv6: IPv6Address | None = None
+    """Next hop of IPv6 routes on IPv4 sessions (on IPv6 sessions: the session's address)."""
+    listening: bool = False
+    """``--listen`` was given: peers may connect to us."""
+
+
+def router_id_for(peer: BGPPeer, settings: NodeSettings,
+                  route_source: Callable[[str], IPv4Address | None] = route_source_ipv4,
+                  ) -> IPv4Address:
+    """The router ID of the session with ``peer``; see the module docstring for the order."""
+    if peer.router_id:
+        return IPv4Address(peer.router_id)
+    if settings.router_id is not None:
+        return settings.router_id
+    if peer.source_address and ipaddress.ip_address(peer.source_address).version == 4:
+        return IPv4Address(peer.source_address)
+    towards = route_source(peer.peer_address)
+    if towards is not None:
+        return towards
+    return router_id_from_name(settings.node)
+
+
+def peer_spec(peer: BGPPeer, settings: NodeSettings,
+              route_source: Callable[[str], IPv4Address | None] = route_source_ipv4,
+              ) -> PeerSpec:
+    """The bgpwire peer for ``peer`` on this node.
+
+    Raises the bgpwire ``LocalProtocolError`` of the first value it refuses; validation has
+    checked the same rules before, so that is a bug here, not a user error.
+    """
+    ipv6_transport = ipaddress.ip_address(peer.peer_address).version == 6
+    families: tuple[Family, ...] = (IPV4_UNICAST, IPV6_UNICAST)
+    if peer.disable_mp:
+        families = (IPV6_UNICAST,) if ipv6_transport else (IPV4_UNICAST,)
+    graceful = None
+    if peer.enable_graceful_restart:
+        graceful = GracefulRestartConfig(restart_time=GR_RESTART_TIME)
+    hold = DEFAULT_HOLD_TIME if peer.hold_time is None else peer.hold_time
+    config = PeerConfig(
+        local_as=peer.my_asn, peer_as=peer.peer_asn,
+        router_id=router_id_for(peer, settings, route_source),
+        hold_time=hold, keepalive_time=peer.keepalive_time,
+        connect_retry_time=float(peer.connect_time or DEFAULT_CONNECT_TIME),
+        families=families, graceful_restart=graceful, passive=peer.passive)
+    options = TransportOptions(
+        remote_port=peer.peer_port, local_address=peer.source_address,
+        md5_password=peer.password or None, ttl=255 if peer.ebgp_multihop else None,
+        freebind=peer.freebind, connect_timeout=CONNECT_TIMEOUT)
+    return PeerSpec(
+        peer.peer_address, config, options,
+        next_hop=settings.next_hop_ipv4 if ipv6_transport else None,
+        next_hop6=None if ipv6_transport else settings.next_hop_ipv6,
+        passive=peer.passive)
+
+
+def plan_attributes(route: RoutePlan) -> tuple[PathAttribute, ...]:
+    """ORIGIN IGP, an empty AS_PATH (the speaker prepends our AS towards eBGP peers), the
+    advertisement's LOCAL_PREF (the speaker drops it towards eBGP peers, RFC 4271 §5.1.5, and
+    gives iBGP peers 100 when none is asked), COMMUNITIES and LARGE_COMMUNITY."""
+    return route_attributes(
+        local_pref=route.local_pref,
+        communities=sorted(parse_community(text) for text in route.communities),
+        large_communities=sorted(LargeCommunity.parse(text)
+                                 for text in route.large_communities))

@@ -1,0 +1,261 @@
+"""The announcer's runtime over loopback, with a bgpwire Speaker as the router (no root)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from pathlib import Path
+
+import pytest
+from bgpwire_announcer.report import report_json, report_metrics
+
+from bgpwire.attributes import ASPath, Communities, LargeCommunities, LocalPref
+from bgpwire.attributes.communities import LargeCommunity
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.speaker import PeerDown, PeerUp
+from tests.announcer.runtime_support import (
+    ANNOUNCER_AS,
+    EBGP_SOURCE,
+    IBGP_SOURCE,
+    LATE_SOURCE,
+    NEXT_HOP6,
+    lab,
+    wait_for,
+)
+
+# With the pool 198.51.100.0/28 + 2001:db8:100::/124 and services dns and web (allocated in
+# name order, lowest free address first):
+DNS4, DNS6 = "198.51.100.0/32", "2001:db8:100::/128"
+WEB4, WEB6 = "198.51.100.1/32", "2001:db8:100::1/128"
+ALL = {DNS4, DNS6, WEB4, WEB6}
+
+
+@pytest.mark.asyncio
+async def test_routes_arrive_with_the_attributes_of_each_session(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router = world.router
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL
+                       and set(router.routes(IBGP_SOURCE)) == ALL)
+        ebgp, ibgp = router.routes(EBGP_SOURCE), router.routes(IBGP_SOURCE)
+        for table in (ebgp, ibgp):
+            route = table[WEB4]
+            communities = route.attr(Communities)
+            large = route.attr(LargeCommunities)
+            assert communities is not None and str(communities) == "65000:100"
+            assert large is not None and large.values == (LargeCommunity(64500, 1, 2),)
+        # eBGP: our AS prepended, no LOCAL_PREF (RFC 4271 §5.1.5), the session's address.
+        assert ebgp[WEB4].attr(LocalPref) is None
+        path = ebgp[WEB4].attr(ASPath)
+        assert path is not None and path.asns == (ANNOUNCER_AS,)
+        assert ebgp[WEB4].next_hop == IPv4Address(EBGP_SOURCE)
+        # iBGP: the advertisement's LOCAL_PREF, empty AS path.
+        local_pref = ibgp[WEB4].attr(LocalPref)
+        assert local_pref is not None and local_pref.value == 150
+        ibgp_path = ibgp[WEB4].attr(ASPath)
+        assert ibgp_path is not None and ibgp_path.asns == ()
+        # IPv6 over an IPv4 session: MP_REACH_NLRI with the configured global next hop.
+        assert ebgp[WEB6].family == IPV6_UNICAST and ebgp[WEB6].next_hop == NEXT_HOP6
+        assert ibgp[WEB6].next_hop == NEXT_HOP6
+        assert ebgp[WEB4].family == IPV4_UNICAST
+
+
+@pytest.mark.asyncio
+async def test_deleting_a_service_withdraws_both_families(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router = world.router
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        mark = len(router.events)
+        world.write(services=("web",))
+        result = await world.announcer.reload()
+        assert result.applied and result.withdrawn == 4 and result.announced == 0
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == {WEB4, WEB6}
+                       and set(router.routes(IBGP_SOURCE)) == {WEB4, WEB6})
+        withdrawn = {str(route.prefix) for event in router.received(EBGP_SOURCE, mark)
+                     for route in event.withdrawn}
+        assert withdrawn == {DNS4, DNS6}
+        assert not any(event.announced for event in router.received(EBGP_SOURCE, mark))
+
+
+@pytest.mark.asyncio
+async def test_an_edit_sends_only_the_routes_it_changes(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router = world.router
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL
+                       and set(router.routes(EBGP_SOURCE)) == ALL)
+        mark = len(router.events)
+        world.write(services=("web", "dns", "mail"))  # one more service
+        result = await world.announcer.reload()
+        assert result.announced == 4  # its two routes, to each of the two peers
+        new = {"198.51.100.2/32", "2001:db8:100::2/128"}
+        await wait_for(lambda: new <= set(router.routes(IBGP_SOURCE))
+                       and new <= set(router.routes(EBGP_SOURCE)))
+        for source in (EBGP_SOURCE, IBGP_SOURCE):
+            announced = [str(route.prefix) for event in router.received(source, mark)
+                         for route in event.announced]
+            assert sorted(announced) == sorted(new)  # nothing else re-sent
+        # No session was reset by it.
+        assert not [e for e in router.events[mark:] if isinstance(e, PeerDown | PeerUp)]
+
+
+@pytest.mark.asyncio
+async def test_a_local_pref_edit_reaches_only_the_ibgp_session(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router = world.router
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL
+                       and set(router.routes(EBGP_SOURCE)) == ALL)
+        mark = len(router.events)
+        world.write(local_pref=300)
+        await world.announcer.reload()
+
+        def ibgp_updated() -> bool:
+            routes = router.routes(IBGP_SOURCE).values()
+            return all(r.attr(LocalPref) == LocalPref(300) for r in routes)
+
+        await wait_for(ibgp_updated)
+        await wait_for(lambda: len(router.received(IBGP_SOURCE, mark)) > 0)
+        # The eBGP peer never sees LOCAL_PREF, but the announcer does send it the changed
+        # routes again (its attributes as planned changed): count what arrived there.
+        ebgp_prefixes = {str(route.prefix) for event in router.received(EBGP_SOURCE, mark)
+                         for route in event.announced}
+        assert ebgp_prefixes <= ALL
+        assert not [e for e in router.events[mark:] if isinstance(e, PeerDown | PeerUp)]
+
+
+@pytest.mark.asyncio
+async def test_a_refused_reload_changes_nothing_and_status_says_why(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        mark = len(router.events)
+        world.config.write_text(world.config.read_text().replace("holdTime: 30s",
+                                                                 "holdTime: 2s", 1)
+                                .replace("name: dns", "name: dns-renamed"))
+        result = await announcer.reload()
+        assert not result.applied
+        report = announcer.report()
+        assert not report.config_valid
+        assert report.last_error is not None and "holdTime" in report.last_error
+        assert report.failed_reloads == 1
+        document = report_json(report)
+        assert document["config"]["valid"] is False
+        assert any("holdTime" in problem for problem in document["config"]["problems"])
+        assert "bgpwire_announcer_config_valid 0" in report_metrics(report).splitlines()
+        # Running config, sessions and routes as before.
+        assert {s.name: s.state for s in report.sessions} == {"ebgp": "Established",
+                                                              "ibgp": "Established"}
+        assert [s.name for s in report.services] == ["default/dns", "default/web"]
+        assert router.events[mark:] == []
+        # A good edit afterwards applies and clears the error.
+        world.write()
+        assert (await announcer.reload()).applied
+        assert announcer.report().config_valid and announcer.report().last_error is None
+
+
+@pytest.mark.asyncio
+async def test_absent_source_address_stops_only_that_peer_until_it_appears(
+        tmp_path: Path) -> None:
+    async with lab(tmp_path, late_peer=True) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: router.established(EBGP_SOURCE)
+                       and router.established(IBGP_SOURCE))
+        world.absent.add(LATE_SOURCE)  # the address "goes away"...
+        world.write(late_peer=False)
+        await announcer.reload()
+        world.write(late_peer=True)  # ...and the peer comes back while it is absent
+        await announcer.reload()
+        report = {s.name: s for s in announcer.report().sessions}
+        assert report["late"].problem == "source address absent"
+        assert report["late"].state == "not started"
+        assert report["late"].not_sent and report["late"].not_sent[0].reason == \
+            "source address absent"
+        assert report["ebgp"].problem is None
+        metrics = report_metrics(announcer.report()).splitlines()
+        assert ('bgpwire_announcer_peer_problem{name="late",peer="127.0.0.6:'
+                f'{router.late_port}",problem="source address absent"}} 1') in metrics
+        assert any(line.startswith('metallb_bgp_session_up{name="ebgp"')
+                   and line.endswith(" 1") for line in metrics)
+        assert not router.established(LATE_SOURCE)
+        world.absent.discard(LATE_SOURCE)  # the address appears
+        await announcer.recheck()
+        await wait_for(lambda: set(router.routes(LATE_SOURCE)) == ALL)
+        late = {s.name: s for s in announcer.report().sessions}["late"]
+        assert late.problem is None
+        assert router.routes(LATE_SOURCE)[WEB4].next_hop == IPv4Address(LATE_SOURCE)
+
+
+@pytest.mark.asyncio
+async def test_source_address_absent_at_start(tmp_path: Path) -> None:
+    async with lab(tmp_path, late_peer=True) as world:
+        # Present from the start here; now check the start-time path with a second announcer
+        # is not needed: make it absent and see the running peer reported.
+        world.absent.add(LATE_SOURCE)
+        await world.announcer.recheck()
+        late = {s.name: s for s in world.announcer.report().sessions}["late"]
+        assert late.problem == "source address absent"
+
+
+@pytest.mark.asyncio
+async def test_a_changed_peer_resets_only_its_own_session(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: router.established(EBGP_SOURCE)
+                       and router.established(IBGP_SOURCE))
+        ebgp_ups, ibgp_ups = router.ups(EBGP_SOURCE), router.ups(IBGP_SOURCE)
+        world.write(ibgp_extra="  keepaliveTime: 5s\n")
+        result = await announcer.reload()
+        assert result.peers_reset == ["ibgp"] and result.announced == 0
+        await wait_for(lambda: router.ups(IBGP_SOURCE) == ibgp_ups + 1)
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        assert router.ups(EBGP_SOURCE) == ebgp_ups
+        assert not [e for e in router.events if isinstance(e, PeerDown)
+                    and e.address == EBGP_SOURCE]
+
+
+@pytest.mark.asyncio
+async def test_peers_removed_and_added_by_reload(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        config = world.config.read_text()
+        start = config.index("---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\n"
+                             "metadata: {name: ibgp")
+        end = config.index("---", start + 3)
+        world.config.write_text(config[:start] + config[end:])
+        result = await announcer.reload()
+        assert result.peers_removed == ["ibgp"]
+
+        def downs() -> list[PeerDown]:
+            return [e for e in router.events
+                    if isinstance(e, PeerDown) and e.address == IBGP_SOURCE]
+
+        await wait_for(lambda: bool(downs()))
+        assert "ibgp removed" in str(downs()[-1].notification)
+        assert [s.name for s in announcer.report().sessions] == ["ebgp"]
+        world.write()
+        result = await announcer.reload()
+        assert result.peers_added == ["ibgp"]
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+
+
+@pytest.mark.asyncio
+async def test_status_of_a_running_announcer(tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL
+                       and set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: all(s.routes_sent == 4 for s in announcer.report().sessions))
+        document = report_json(announcer.report())
+        sessions = {s["name"]: s for s in document["sessions"]}
+        ebgp = sessions["ebgp"]
+        assert ebgp["state"] == "Established" and ebgp["problem"] is None
+        assert ebgp["uptime"] is not None and ebgp["uptime"] >= 0
+        assert {"ipv4-unicast", "ipv6-unicast"} <= set(ebgp["capabilities"])
+        assert ebgp["routes_planned"] == 4 and ebgp["not_sent"] == []
+        assert ebgp["source_address"] == EBGP_SOURCE and ebgp["local_asn"] == ANNOUNCER_AS
+        services = {s["name"]: s for s in document["services"]}
+        assert services["default/web"]["ips"] == ["198.51.100.1", "2001:db8:100::1"]
+        assert services["default/web"]["pool"] == "dual"
+        assert document["pools"] == [{"name": "dual", "addresses": 32, "in_use": 4}]
+        metrics = report_metrics(announcer.report()).splitlines()
+        assert any(line.startswith('metallb_bgp_announced_prefixes_total{name="ibgp"')
+                   and line.endswith(" 4") for line in metrics)
+        assert 'metallb_allocator_addresses_in_use_total{pool="dual"} 4' in metrics
