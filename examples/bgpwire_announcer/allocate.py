@@ -364,8 +364,9 @@ class _Allocator:
         if kept_pool is None:
             return False
         if pool_hint is not None and pool_hint != kept_pool:
-            self.note(service, f"{source} names pool {pool_hint}; its addresses lie in "
-                               f"pool {kept_pool}")
+            namer = "ip-allocated-from-pool" if source == "status" else source
+            self.note(service, f"{namer} names pool {pool_hint}; the {source} addresses lie "
+                               f"in pool {kept_pool}")
         missing = [family for family in wanted if family not in kept]
         if (missing and service.family_policy is IPFamilyPolicy.REQUIRE_DUAL_STACK
                 and not set(missing) <= self.pools.families(kept_pool)):

@@ -553,3 +553,19 @@ def test_require_dual_stack_holder_without_a_free_address_of_its_missing_family_
     crowded = replace(config, services=(*config.services,
                                         *(service(f"q{i}") for i in range(10))))
     assert "10.0.0.9" not in {ip for a in allocate(crowded, {}).values() for ip in a.ips}
+
+
+def test_a_pool_name_that_disagrees_with_where_the_addresses_lie_is_noted() -> None:
+    config = Config(pools=(pool("renamed", "10.0.0.0/24"),),
+                    services=(replace(service("a", status=("10.0.0.4",)),
+                                      allocated_from_pool="old-name"),
+                              service("b")))
+    remembered = {"default/b": Assignment(("10.0.0.5",), "old-name")}
+    result = allocate(config, remembered)
+    assert result["default/a"] == Allocation(
+        ("10.0.0.4",), "renamed", None,
+        ("ip-allocated-from-pool names pool old-name; the status addresses lie in pool "
+         "renamed",))
+    assert result["default/b"].notes == (
+        "state file names pool old-name; the state file addresses lie in pool renamed",)
+    assert ips(result, "default/b") == ("10.0.0.5",)
