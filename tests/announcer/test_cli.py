@@ -155,7 +155,9 @@ def test_run_serves_status_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path
             assert time.monotonic() < deadline, "the SIGHUP reload never showed in status"
             time.sleep(0.1)
         verdict = _wait_for_status(http, process)["config"]
-        assert "holdTime" in verdict["last_error"] and verdict["failed_reloads"] == 1
+        # The file watcher may notice the edit too: one refusal or two, never an apply.
+        assert "holdTime" in verdict["last_error"] and verdict["failed_reloads"] >= 1
+        assert verdict["reloads"] == 0
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=20)
     finally:
