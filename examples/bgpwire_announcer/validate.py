@@ -11,6 +11,9 @@ that replace the places where MetalLB goes wrong (see ``docs/announcer-config.md
 - two advertisements with different ``localPref`` must not be able to produce the same route to
   the same peer from the same node (rule 5).
 
+Which pools an advertisement selects and which nodes announce come from :mod:`.selection`, the
+same definitions the allocator and the planner use.
+
 The result never depends on the order of files or documents: problems are computed from the
 sorted :class:`~.model.Config` and returned sorted and without repeats.
 """
@@ -36,9 +39,7 @@ from .model import (
     SelectorOperator,
     any_matches,
 )
-
-EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
-"""A node with this label announces nothing, so it never takes part in a LOCAL_PREF clash."""
+from .selection import EXCLUDE_LABEL, advertisement_selects_pool
 
 MAX_ASN = 0xFFFFFFFF
 MAX_LOCAL_PREF = 0xFFFFFFFF
@@ -119,13 +120,7 @@ def pool_entries(pool: AddressPool) -> tuple[PoolEntry, ...]:
 def selected_pools(advertisement: Advertisement, config: Config) -> tuple[AddressPool, ...]:
     """The pools an advertisement applies to: those named in ``ipAddressPools`` and those whose
     labels match one of ``ipAddressPoolSelectors``; every pool when it gives neither."""
-    if not advertisement.pools and not advertisement.pool_selectors:
-        return config.pools
-    return tuple(
-        pool for pool in config.pools
-        if pool.name in advertisement.pools
-        or any(selector.matches(pool.labels) for selector in advertisement.pool_selectors)
-    )
+    return tuple(pool for pool in config.pools if advertisement_selects_pool(advertisement, pool))
 
 
 # --- node sets ------------------------------------------------------------------------------
@@ -180,15 +175,16 @@ def shared_node(first: tuple[LabelSelector, ...], second: tuple[LabelSelector, .
     when some set of labels would satisfy both, since any such node may join the cluster."""
     if nodes:
         for node in sorted(nodes, key=lambda n: n.name):
-            if any_matches(first, node.labels) and any_matches(second, node.labels):
+            labels = {"kubernetes.io/hostname": node.name, **dict(node.labels)}  # as the kubelet
+            if any_matches(first, labels) and any_matches(second, labels):
                 return f"node {node.name}"
         return None
     everything = (LabelSelector(),)
     for a in first or everything:
         for b in second or everything:
-            labels = _joint_labels(a, b)
-            if labels is not None:
-                return _describe(labels)
+            joint = _joint_labels(a, b)
+            if joint is not None:
+                return _describe(joint)
     return None
 
 

@@ -108,3 +108,13 @@ def test_source_address_must_be_an_ip(tmp_path: Path) -> None:
 def test_an_absent_source_address_is_not_a_validation_matter(tmp_path: Path) -> None:
     """Whether 203.0.113.77 is on an interface is decided at run time, not by check."""
     assert check(tmp_path, [peer("p", sourceAddress="203.0.113.77")]) == []
+
+
+def test_nodes_are_selectable_by_hostname_even_without_that_label(tmp_path: Path) -> None:
+    bare = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}}
+    by_host = [{"matchLabels": {"kubernetes.io/hostname": "n1"}}]
+    documents = [bare, node("n2"),
+                 peer("p", "10.255.0.1", nodeSelectors=by_host),
+                 peer("q", "10.255.0.1", my_asn=2)]
+    assert [line.split(": ")[2].split(";")[0] for line in check(tmp_path, documents)] == [
+        "both peers are selected on node n1"]
