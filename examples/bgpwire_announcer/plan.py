@@ -311,8 +311,8 @@ def plan_text(plan: Plan) -> str:
     if not plan.peers:
         lines.append("  (none)")
     for peer in plan.peers:
-        source = peer.source_address or "chosen by the kernel"
+        source = peer.source_address or "the kernel's choice"
         problem = f"  PROBLEM: {peer.problem}" if peer.problem else ""
-        lines.append(f"  {peer.name} {peer.address} from {source}{problem}")
+        lines.append(f"  {peer.name} {peer.address} source {source}{problem}")
     return "\n".join(lines) + "\n"
 

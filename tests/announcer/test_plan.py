@@ -308,8 +308,8 @@ def test_plan_text_shows_next_hops_withheld_routes_and_peer_problems() -> None:
     assert "  2001:db8::/120" in text
     assert "    to v4 next hop the node's global IPv6 address" in text
     assert "    to v6 next hop the session's local address" in text
-    assert "  v4 192.0.2.1 from 192.0.2.10  PROBLEM: source address absent" in text
-    assert "  v6 2001:db8:ff::1 from chosen by the kernel" in text
+    assert "  v4 192.0.2.1 source 192.0.2.10  PROBLEM: source address absent" in text
+    assert "  v6 2001:db8:ff::1 source the kernel's choice" in text
 
 
 def test_every_node_and_every_document_order_gives_the_same_services() -> None:
