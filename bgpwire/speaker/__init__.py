@@ -10,14 +10,17 @@ from bgpwire.speaker.events import (
     PeerNotificationReceived,
     PeerNotificationSent,
     PeerUp,
+    RoutesNotSent,
     RoutesReceived,
     SpeakerEvent,
 )
 from bgpwire.speaker.originations import Origination
-from bgpwire.speaker.speaker import PeerStatus, Speaker
+from bgpwire.speaker.speaker import Speaker
 from bgpwire.speaker.spec import PeerSpec
+from bgpwire.speaker.status import Capabilities, PeerStatus
 
 __all__ = [
+    "Capabilities",
     "EndOfRIB",
     "Origination",
     "PeerDown",
@@ -26,6 +29,7 @@ __all__ = [
     "PeerSpec",
     "PeerStatus",
     "PeerUp",
+    "RoutesNotSent",
     "RoutesReceived",
     "Speaker",
     "SpeakerEvent",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bgpwire.families import Family
 from bgpwire.fsm import Negotiation
 from bgpwire.messages import Notification
-from bgpwire.rib import Route
+from bgpwire.rib import Route, RouteKey
 
 DEFAULT_MAX_EVENTS = 10_000
 
@@ -49,6 +49,17 @@ class RoutesReceived(SpeakerEvent):
 
     announced: tuple[Route, ...]
     withdrawn: tuple[Route, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutesNotSent(SpeakerEvent):
+    """Routes we originate that cannot go to this peer over its current session, and why
+    (e.g. ``family ipv6-unicast not negotiated``, or no next hop of the route's family). Told
+    once per route and reason; :meth:`Speaker.peer_status
+    <bgpwire.speaker.Speaker.peer_status>` lists those still not sent."""
+
+    keys: tuple[RouteKey, ...]
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,14 @@ _Template = tuple[Family, tuple[PathAttribute, ...], NextHopAddress]
 
 
 def accepts_ipv6_next_hop(negotiation: Negotiation, family: Family = IPV4_UNICAST) -> bool:
-    """Whether the peer announced Extended Next Hop for ``family`` over IPv6 (RFC 8950 §3)."""
-    capability = negotiation.remote.capability(ExtendedNextHopCapability)
+    """Whether both OPENs announced Extended Next Hop for ``family`` over IPv6 (RFC 8950 §3:
+    the peer's says it can take such routes; ours, that we mean to send them, which FRR asks
+    for before it accepts them)."""
+    return all(_lists(open_.capability(ExtendedNextHopCapability), family)
+               for open_ in (negotiation.local, negotiation.remote))
+
+
+def _lists(capability: ExtendedNextHopCapability | None, family: Family) -> bool:
     return capability is not None and any(
         entry.family == family and entry.next_hop_afi == AFI.IPV6
         for entry in capability.entries)

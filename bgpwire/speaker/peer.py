@@ -26,7 +26,6 @@ from bgpwire.fsm import (
     RouteRefreshReceived,
     SessionDown,
     SessionEstablished,
-    State,
     UpdateReceived,
 )
 from bgpwire.messages import Update
@@ -34,9 +33,7 @@ from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
     RibChange,
-    Route,
     RouteKey,
-    end_of_rib,
     max_prefixes_error,
     restart_deadline,
     retained_families,
@@ -51,8 +48,8 @@ from bgpwire.speaker.events import (
     PeerUp,
     RoutesReceived,
 )
-from bgpwire.speaker.export import Exporter
-from bgpwire.speaker.originations import LocalRoutes, Origination
+from bgpwire.speaker.originations import LocalRoutes
+from bgpwire.speaker.outbound import Outbound
 from bgpwire.speaker.spec import PeerSpec
 
 _LOSS_TURNS = 20
@@ -71,22 +68,20 @@ class Peer:
         self.key = sockopts.normalize_address(spec.address)
         """The address the speaker keeps this peer (and its own routes) under."""
         self.adj_in = AdjRibIn(spec.config.local_as, max_prefixes=spec.max_prefixes)
-        self.adj_out = AdjRibOut()
+        self.outbound = Outbound(spec, self.key, local_routes, events)
         self.session: PeerSession | None = None
         self.negotiation: Negotiation | None = None
         """The negotiation of the session while it is up (as far as this peer has seen)."""
-        self.exporter: Exporter | None = None
-        """How our routes are exported over the session while it is up."""
-        self.unsent: dict[RouteKey, str] = {}
-        """Originated routes this peer is not sent over the current session, and why."""
-        self._local = local_routes
+        self.established_at: float | None = None
+        """When (event loop time) the session came up, while it is up."""
+        self.updates_received = 0
+        """UPDATE messages received from the peer, all sessions."""
         self._events = events
         self._stale_time = stale_time
         self._stale: set[Family] = set()
         self._sweep: asyncio.TimerHandle | None = None
         self._restart: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._flush_scheduled = False
         self._halted = False
         self._closing = False
         self._restarted = restarted
@@ -94,6 +89,10 @@ class Peer:
         OPEN with the Restart State bit since (None when the speaker did not restart)."""
         self.last_error = ""
         """Why the session last went down or could not start (a NOTIFICATION, a socket error)."""
+
+    @property
+    def adj_out(self) -> AdjRibOut:
+        return self.outbound.adj_out
 
     # --- life -------------------------------------------------------------------------------
 
@@ -186,7 +185,7 @@ class Peer:
             self._down(session, event)
         elif isinstance(event, RouteRefreshReceived):
             if event.refresh.subtype == RouteRefreshSubtype.NORMAL:
-                self._refresh(session, event.refresh.family)
+                self.outbound.refresh(event.refresh.family)
         elif isinstance(event, NotificationSent):
             self._events.put(PeerNotificationSent(self.address, event.notification))
         elif isinstance(event, NotificationReceived):
@@ -195,6 +194,7 @@ class Peer:
     # --- receiving ----------------------------------------------------------------------------
 
     async def _received(self, session: PeerSession, update: Update) -> None:
+        self.updates_received += 1
         change = self.adj_in.apply(update)
         self._report(change)
         if change.end_of_rib is not None:
@@ -220,15 +220,14 @@ class Peer:
 
     def _down(self, session: PeerSession, event: SessionDown) -> None:
         negotiation, self.negotiation = self.negotiation, None
-        self.exporter = None
+        self.established_at = None
         notification = event.notification_sent or event.notification_received
-        self.last_error = (event.reason if notification is None
-                           else f"{event.reason}: {notification}")
+        self.last_error = _describe(event)
         restart = session.config.graceful_restart
         if (negotiation is not None and restart is not None and restart.restarting
                 and not self._halted and not self._closing):
             self._spawn(self._renew(session))
-        self.adj_out.clear()
+        self.outbound.down()
         if negotiation is None:
             return  # never came up: nothing was exchanged
         self._events.put(PeerDown(self.address, event.reason, notification))
@@ -259,11 +258,9 @@ class Peer:
 
     def _up(self, session: PeerSession, negotiation: Negotiation) -> None:
         self.negotiation = negotiation
+        self.established_at = asyncio.get_running_loop().time()
         if self._restarted is not None:
             self._restarted.add(self.key)
-        local = session.local_address
-        self.exporter = Exporter(self.spec, negotiation, None if local is None else local[0])
-        self.unsent.clear()
         self._events.put(PeerUp(self.address, negotiation))
         if self._stale:
             self._cancel(self._sweep)
@@ -272,74 +269,11 @@ class Peer:
                 self._report(self.adj_in.sweep_stale(family))
             if self._stale:  # until the peer's End-of-RIB, or this long
                 self._arm_sweep(self._stale_time)
-        self.adj_out.clear()
-        self.adj_out.announce(self._exported(self._local.for_peer(self.key)))
-        self._send(session, self._updates(negotiation))
-        session.send_updates(end_of_rib(family) for family in negotiation.families)
+        self.outbound.up(session, negotiation)
 
     def offer(self, keys: Iterable[RouteKey]) -> None:
         """The local routes of ``keys`` changed (announced anew, or withdrawn if gone)."""
-        if self.negotiation is None:
-            return  # sent when the session comes up
-        wanted = []
-        for key in keys:
-            origination = self._local.wanted(self.key, key)
-            if origination is None:
-                self.unsent.pop(key, None)
-                self.adj_out.withdraw((key,))
-            else:
-                wanted.append(origination)
-        exported = self._exported(wanted)
-        self.adj_out.announce(exported)
-        if len(exported) < len(wanted):  # no longer sendable: withdrawn if it was sent
-            sent = {route.key for route in exported}
-            self.adj_out.withdraw(o.key for o in wanted if o.key not in sent)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        session, negotiation = self.session, self.negotiation
-        if session is not None and negotiation is not None:
-            self._send(session, self._updates(negotiation))
-
-    def _refresh(self, session: PeerSession, family: Family) -> None:
-        """RFC 2918 §4 / RFC 7313 §4: the Adj-RIB-Out of ``family`` again."""
-        negotiation = self.negotiation
-        if negotiation is None or family not in negotiation.families:
-            return
-        self._send(session, self._updates(negotiation))  # pending changes first
-        again = [update for update in self.adj_out.all_updates(
-            negotiation.send_ctx, ipv4_multiprotocol=self.spec.ipv4_multiprotocol)
-            if _family_of(update) == family]
-        if negotiation.enhanced_route_refresh:
-            session.send_route_refresh(family, RouteRefreshSubtype.BEGIN_OF_ROUTE_REFRESH)
-            self._send(session, again)
-            session.send_route_refresh(family, RouteRefreshSubtype.END_OF_ROUTE_REFRESH)
-        else:
-            self._send(session, again)
-
-    def _updates(self, negotiation: Negotiation) -> list[Update]:
-        return self.adj_out.updates(
-            negotiation.send_ctx, ipv4_multiprotocol=self.spec.ipv4_multiprotocol)
-
-    @staticmethod
-    def _send(session: PeerSession, updates: list[Update]) -> None:
-        if updates and session.state is State.ESTABLISHED:
-            session.send_updates(updates)
-
-    def _exported(self, originations: Iterable[Origination]) -> list[Route]:
-        """The routes as this peer must receive them; those that cannot go are kept in
-        :attr:`unsent` with the reason (see :mod:`bgpwire.speaker.export`)."""
-        exporter = self.exporter
-        if exporter is None:
-            return []
-        routes, unsent = exporter.export(originations)
-        for route in routes:
-            self.unsent.pop(route.key, None)
-        self.unsent.update(unsent)
-        return routes
+        self.outbound.offer(keys)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -354,7 +288,10 @@ class Peer:
             handle.cancel()
 
 
-def _family_of(update: Update) -> Family | None:
-    keys = update.announced() or update.withdrawals()
-    return keys[0][0] if keys else update.end_of_rib
-
+def _describe(event: SessionDown) -> str:
+    """``reason; NOTIFICATION sent CEASE/ADMINISTRATIVE_SHUTDOWN 'bye'`` style."""
+    if event.notification_sent is not None:
+        return f"{event.reason}; NOTIFICATION sent {event.notification_sent.describe()}"
+    if event.notification_received is not None:
+        return f"{event.reason}; NOTIFICATION received {event.notification_received.describe()}"
+    return event.reason

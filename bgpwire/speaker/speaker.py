@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address
 from typing import Any
 
@@ -23,22 +23,11 @@ from bgpwire.speaker.events import DEFAULT_MAX_EVENTS, EventQueue, SpeakerEvent
 from bgpwire.speaker.originations import LocalRoutes, Origination, originations, route_key
 from bgpwire.speaker.peer import Peer
 from bgpwire.speaker.spec import PeerSpec
+from bgpwire.speaker.status import Capabilities, PeerStatus
 
 DEFAULT_STALE_TIME = 360.0
 """How long stale routes wait for the End-of-RIB of a peer that came back (RFC 4724 §4.2
 leaves the value to the implementation; this is FRR's ``stalepath-time``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PeerStatus:
-    """One peer as :meth:`Speaker.peers` shows it."""
-
-    address: str
-    state: State
-    received: int
-    """Routes in its Adj-RIB-In."""
-    advertised: int
-    """Routes in its Adj-RIB-Out (sent)."""
 
 
 class Speaker:
@@ -161,9 +150,35 @@ class Speaker:
         await self.add_peer(spec)
 
     def peers(self) -> list[PeerStatus]:
-        return [PeerStatus(address, peer.session.state if peer.session else State.IDLE,
-                           len(peer.adj_in), len(peer.adj_out))
-                for address, peer in self._peers.items()]
+        """A snapshot of every peer (see :class:`PeerStatus`)."""
+        return [self._status(peer) for peer in self._peers.values()]
+
+    def peer_status(self, address: str) -> PeerStatus:
+        """A snapshot of the peer at ``address``: state, uptime, last error, what the session
+        negotiated, counters, and the routes that cannot be sent to it with the reason."""
+        return self._status(self._peer(address))
+
+    @staticmethod
+    def _status(peer: Peer) -> PeerStatus:
+        session = peer.session
+        state = session.state if session is not None else State.IDLE
+        last_error = peer.last_error
+        if session is not None and state is not State.ESTABLISHED and session.last_error:
+            last_error = f"connection failed: {session.last_error}"
+        since = peer.established_at
+        now = asyncio.get_running_loop().time() if since is not None else None
+        negotiation = peer.negotiation
+        return PeerStatus(
+            peer.key, state, len(peer.adj_in), len(peer.adj_out),
+            established_at=since,
+            uptime=None if since is None or now is None else now - since,
+            last_error=last_error,
+            capabilities=None if negotiation is None else Capabilities.of(negotiation),
+            updates_sent=peer.outbound.updates_sent,
+            updates_received=peer.updates_received,
+            advertised_by_family=peer.outbound.advertised(),
+            unsent=dict(peer.outbound.unsent),
+        )
 
     def adj_rib_in(self, address: str) -> AdjRibIn:
         return self._peer(address).adj_in

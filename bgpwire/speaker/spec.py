@@ -7,10 +7,15 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv6Address
 
 from bgpwire.aio import TransportOptions
+from bgpwire.constants import AFI
 from bgpwire.errors import LocalProtocolError
+from bgpwire.families import IPV4_UNICAST
 from bgpwire.fsm import PeerConfig
+from bgpwire.messages.capabilities import ExtendedNextHopCapability, ExtendedNextHopEntry
 
 DEFAULT_OPTIONS = TransportOptions()
+IPV4_OVER_IPV6 = ExtendedNextHopCapability((ExtendedNextHopEntry(IPV4_UNICAST, AFI.IPV6),))
+"""RFC 8950 §3: IPv4 unicast routes may have an IPv6 next hop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,9 @@ class PeerSpec:
       are sent only where the connection itself is IPv6 (its local address).
     * ``ipv4_multiprotocol``: IPv4 unicast in MP_REACH_NLRI rather than the classic fields.
     * ``passive``: never connect, only accept (it overrides ``config.passive``).
+    * ``extended_next_hop``: announce Extended Next Hop for IPv4 unicast over IPv6 (RFC 8950):
+      where the peer announces it too and we have no IPv4 next hop for it (an IPv6-only
+      connection without ``next_hop``), IPv4 routes are sent over our IPv6 next hop.
     """
 
     address: str
@@ -39,6 +47,7 @@ class PeerSpec:
     next_hop6: IPv6Address | None = None
     ipv4_multiprotocol: bool = False
     passive: bool = False
+    extended_next_hop: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -67,10 +76,15 @@ class PeerSpec:
 
     @property
     def session_config(self) -> PeerConfig:
-        """``config`` with ``passive`` applied."""
-        if self.config.passive == self.passive:
-            return self.config
-        return replace(self.config, passive=self.passive)
+        """``config`` with ``passive`` and ``extended_next_hop`` applied."""
+        config = self.config
+        if config.passive != self.passive:
+            config = replace(config, passive=self.passive)
+        if self.extended_next_hop and not any(
+                isinstance(c, ExtendedNextHopCapability) for c in config.extra_capabilities):
+            config = replace(config, extra_capabilities=(
+                *config.extra_capabilities, IPV4_OVER_IPV6))
+        return config
 
 
 def _refuse(name: str, value: object, reason: str) -> None:
