@@ -5,14 +5,16 @@ listening on 127.0.0.1 at a free port, and it prints every route it receives. Th
 runs on a built-in MetalLB configuration written to a temporary directory: a dual-stack pool,
 two advertisements (one route per service address with LOCAL_PREF 100, and an aggregate of the
 whole pool, the two routes of the spec's rule 5), two services. The file stays editable while
-the demo runs: it is reloaded within a second and the router shows what changed. After
-:data:`EDIT_AFTER` seconds the demo itself removes one service, to show a withdrawal.
+the demo runs: it is reloaded within a second and the router shows what changed.
+:data:`EDIT_AFTER` seconds after the first routes arrive, the demo itself removes one service,
+to show a withdrawal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import tempfile
@@ -135,6 +137,8 @@ class DemoRouter:
         self._task: asyncio.Task[None] | None = None
         self.received = 0
         self.withdrawn = 0
+        self.got_routes = asyncio.Event()
+        self.session_down = asyncio.Event()
 
     @property
     def port(self) -> int:
@@ -154,10 +158,12 @@ class DemoRouter:
                 self._out(f"router: session with the announcer up ({caps})")
             elif isinstance(event, PeerDown):
                 self._out(f"router: session down: {event.reason}")
+                self.session_down.set()
             elif isinstance(event, RoutesReceived):
                 for route in event.announced:
                     self.received += 1
                     self._out(f"router: + {describe_route(route)}")
+                    self.got_routes.set()
                 for route in event.withdrawn:
                     self.withdrawn += 1
                     self._out(f"router: - {route.prefix} withdrawn")
@@ -169,63 +175,100 @@ class DemoRouter:
                 await asyncio.wait_for(self._task, 5)
 
 
-async def demo(duration: float | None, out: Callable[[str], None]) -> int:
-    """Run the demo until ``duration`` seconds passed, or SIGINT / SIGTERM."""
+async def demo(duration: float | None, out: Callable[[str], None], *,
+               edit_after: float = EDIT_AFTER) -> int:
+    """Run the demo until ``duration`` seconds passed, or SIGINT / SIGTERM. ``edit_after``
+    seconds after the first routes arrive, the demo removes a service from the file."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     router = DemoRouter(out)
-    await router.start()
-    with tempfile.TemporaryDirectory(prefix="bgpwire-demo-") as workdir:
-        config_path = Path(workdir) / "demo.yaml"
-        config_path.write_text(demo_config(router.port))
-        next_hop6 = global_ipv6_address() or FALLBACK_NEXT_HOP6
-        settings = NodeSettings(NODE, next_hop_ipv6=next_hop6)
-        announcer = Announcer([str(config_path)], settings,
-                              state_path=str(Path(workdir) / "state.json"), on_stop="withdraw")
-        status = StatusServer(announcer.report, "127.0.0.1", 0)
-        try:
-            await announcer.start()
-        except StartError as error:
-            for problem in error.problems:
-                out(f"demo: {problem}")
-            await router.close()
-            return 1
-        await status.start()
-        out(f"demo: announcer (node {NODE}, AS {ASN}) -> router (bgpwire, AS {ASN}) "
-            f"on 127.0.0.1:{router.port}; IPv6 next hop {next_hop6}")
-        out(f"demo: config {config_path} (edit and save it: reloaded within a second)")
-        out(f"demo: status http://127.0.0.1:{status.port}/status and /metrics")
-        out("demo: Ctrl-C ends it" + (f"; ending after {duration:g} s" if duration else ""))
-        edit = loop.call_later(EDIT_AFTER, _remove_dns, config_path, router.port, out)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), duration)
-        edit.cancel()
-        out("demo: stopping (the announcer withdraws its routes with a Cease)")
-        await status.close()
-        await announcer.stop()
-        await asyncio.sleep(0.2)  # let the router print the session's end
+    try:
+        await router.start()
+        with tempfile.TemporaryDirectory(prefix="bgpwire-demo-") as workdir:
+            return await _run(router, Path(workdir), duration=duration, stopping=stopping,
+                              out=out, edit_after=edit_after)
+    finally:
         await router.close()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(signum)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+async def _run(router: DemoRouter, workdir: Path, *, duration: float | None,
+               stopping: asyncio.Event, out: Callable[[str], None], edit_after: float) -> int:
+    config_path = workdir / "demo.yaml"
+    config_path.write_text(demo_config(router.port))
+    next_hop6 = global_ipv6_address() or FALLBACK_NEXT_HOP6
+    announcer = Announcer([str(config_path)], NodeSettings(NODE, next_hop_ipv6=next_hop6),
+                          state_path=str(workdir / "state.json"), on_stop="withdraw")
+    status = StatusServer(announcer.report, "127.0.0.1", 0)
+    await status.start()
+    out(f"demo: announcer (node {NODE}, AS {ASN}) -> router (bgpwire, AS {ASN}) "
+        f"on 127.0.0.1:{router.port}; IPv6 next hop {next_hop6}")
+    out(f"demo: config {config_path} (edit and save it: reloaded within a second)")
+    out(f"demo: status http://127.0.0.1:{status.port}/status and /metrics")
+    out("demo: Ctrl-C ends it" + (f"; ending after {duration:g} s" if duration else ""))
+    try:
+        await announcer.start()
+    except StartError as error:
+        for problem in error.problems:
+            out(f"demo: {problem}")
+        await status.close()
+        return 1
+    edit = asyncio.get_running_loop().create_task(
+        _remove_dns_later(router, config_path, edit_after, out))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), duration)
+    edit.cancel()
+    out("demo: stopping (the announcer withdraws its routes with a Cease)")
+    await status.close()
+    await announcer.stop()
+    with contextlib.suppress(TimeoutError):  # let the router print the session's end
+        await asyncio.wait_for(router.session_down.wait(), 2)
     out(f"demo: the router received {router.received} routes and saw {router.withdrawn} "
         "withdrawn")
     return 0
 
 
-def _remove_dns(config_path: Path, port: int, out: Callable[[str], None]) -> None:
-    if config_path.read_text() != demo_config(port):
+async def _remove_dns_later(router: DemoRouter, config_path: Path, delay: float,
+                            out: Callable[[str], None]) -> None:
+    await router.got_routes.wait()
+    await asyncio.sleep(delay)
+    if config_path.read_text() != demo_config(router.port):
         return  # the user edited it: leave their version alone
     out("demo: removing Service default/dns from the file...")
-    config_path.write_text(demo_config(port, with_dns=False))
+    config_path.write_text(demo_config(router.port, with_dns=False))
 
 
-def run_demo(duration: float | None = None, stream: TextIO | None = None) -> int:
+class _Lines(logging.Handler):
+    """The announcer's log as ``announcer: ...`` lines between the router's."""
+
+    def __init__(self, out: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self._out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._out(f"announcer: {record.getMessage()}")
+
+
+def run_demo(duration: float | None = None, stream: TextIO | None = None, *,
+             edit_after: float = EDIT_AFTER) -> int:
     """The ``demo`` command."""
     target = stream or sys.stdout
 
     def out(line: str) -> None:
         print(line, file=target, flush=True)
 
-    return asyncio.run(demo(duration, out))
+    logger = logging.getLogger("bgpwire_announcer")
+    handler = _Lines(out)
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        return asyncio.run(demo(duration, out, edit_after=edit_after))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]

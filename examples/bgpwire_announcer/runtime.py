@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv6Address, ip_network
 from typing import Literal
@@ -181,8 +181,8 @@ class Announcer:
             await self._apply(outcome, ReloadResult(applied=True))
         self._tasks.append(asyncio.create_task(self._watch()))
         self._tasks.append(asyncio.create_task(self._recheck()))
-        log.info("node %s: %d services, %d routes, %d peers", self.node,
-                 len(outcome.plan.services), len(outcome.plan.routes), len(self._peers))
+        log.info("node %s: %s, %s, %s", self.node, _count(outcome.plan.services, "service"),
+                 _count(outcome.plan.routes, "route"), _count(self._peers, "peer"))
 
     def _load_state(self) -> dict[str, Assignment]:
         if self._state is None:
@@ -496,8 +496,10 @@ class Announcer:
             not_sent=self._not_sent(entry, table, state),
             graceful_restart=peer.enable_graceful_restart, md5=bool(peer.password))
 
-    def _updates_sent(self, entry: _Peer) -> int:
-        return 0
+    def _updates_sent(self, entry: _Peer) -> int | None:
+        """UPDATEs sent to the peer, when the speaker counts them (it does not yet)."""
+        del entry
+        return None
 
     def _not_sent(self, entry: _Peer, table: RouteTable, state: str) -> tuple[NotSent, ...]:
         if not table:
@@ -543,3 +545,6 @@ class Announcer:
 def _ipv6_session(entry: _Peer) -> bool:
     return ":" in entry.spec.address
 
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
