@@ -47,8 +47,7 @@ class SessionReport:
     """What the session negotiated: families and options, as short names."""
     routes_planned: int
     routes_sent: int
-    updates_sent: int | None
-    """UPDATE messages sent on the session (``None`` when the speaker does not count them)."""
+    updates_sent: int
     not_sent: tuple[NotSent, ...]
     graceful_restart: bool
     md5: bool
@@ -132,8 +131,7 @@ def report_metrics(report: Report) -> str:
             "Number of prefixes currently being advertised on the BGP session",
             ((_peer(s), s.routes_sent) for s in sessions))
     _family(out, "metallb_bgp_updates_total", "counter",
-            "Number of BGP UPDATE messages sent",
-            ((_peer(s), s.updates_sent) for s in sessions if s.updates_sent is not None))
+            "Number of BGP UPDATE messages sent", ((_peer(s), s.updates_sent) for s in sessions))
     _family(out, "metallb_allocator_addresses_in_use_total", "gauge",
             "Number of IP addresses in use, per pool",
             (({"pool": p.name}, p.in_use) for p in report.pools))

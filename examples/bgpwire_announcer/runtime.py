@@ -50,7 +50,7 @@ from bgpwire_announcer.model import BGPPeer, PeerPlan, RoutePlan
 from bgpwire_announcer.pipeline import Outcome, Refused, compute
 from bgpwire_announcer.plan import routes_by_peer
 from bgpwire_announcer.report import NotSent, PoolReport, Report, SessionReport
-from bgpwire_announcer.sessions import SessionBook, capabilities_of, family_name
+from bgpwire_announcer.sessions import capability_names
 from bgpwire_announcer.speakers import NodeSettings, peer_spec, plan_attributes
 from bgpwire_announcer.state import StateError, StateFile
 from bgpwire_announcer.watch import ChangeWatcher
@@ -130,7 +130,6 @@ class Announcer:
         self._sent: dict[str, dict[str, RoutePlan]] = {}
         """Per peer address: the routes given to the speaker for it."""
         self._speaker: Speaker | None = None
-        self._book = SessionBook()
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
         self._watcher = ChangeWatcher(self.paths)
@@ -234,9 +233,10 @@ class Announcer:
         """The BGPPeer asks for graceful restart and the router agreed: only then does a
         dropped connection keep the routes (elsewhere it would leave them until the hold
         timer expires, so a withdrawal is better)."""
-        negotiation = self._book.news(entry.address).negotiation
-        return entry.peer.enable_graceful_restart and negotiation is not None \
-            and negotiation.graceful_restart is not None
+        if not entry.started or not entry.peer.enable_graceful_restart:
+            return False
+        capabilities = self.speaker.peer_status(entry.address).capabilities
+        return capabilities is not None and capabilities.graceful_restart
 
     # --- reload -----------------------------------------------------------------------------
 
@@ -394,7 +394,6 @@ class Announcer:
         elif sent:
             self.speaker.withdraw_many((ip_network(prefix) for prefix in sent),
                                        peer=entry.address)
-        self._book.forget(entry.address)
 
     def _save_state(self, outcome: Outcome) -> None:
         if self._state is None:
@@ -440,14 +439,17 @@ class Announcer:
     # --- events -----------------------------------------------------------------------------
 
     async def _read_events(self, speaker: Speaker) -> None:
+        """Log the sessions' ups and downs (status reads the speaker directly)."""
         async for event in speaker.events():
-            self._book.note(event)
-            name = self._name_of(event.address)
-            news = self._book.news(event.address)
             if isinstance(event, PeerUp):
-                log.info("session %s (%s) established", name, event.address)
+                log.info("session %s (%s) established", self._name_of(event.address),
+                         event.address)
             elif isinstance(event, PeerDown):
-                log.warning("session %s (%s) down: %s", name, event.address, news.last_error)
+                cause = event.reason
+                if event.notification is not None:
+                    cause = f"{cause}: {event.notification.describe()}"
+                log.warning("session %s (%s) down: %s", self._name_of(event.address),
+                            event.address, cause)
 
     def _name_of(self, address: str) -> str:
         for name, entry in self._peers.items():
@@ -475,56 +477,30 @@ class Announcer:
 
     def _session_report(self, entry: _Peer) -> SessionReport:
         peer, spec = entry.peer, entry.spec
-        news = self._book.news(entry.address)
-        state = "not started"
-        routes_sent = 0
-        speaker = self._speaker
-        if entry.started and speaker is not None:
-            session = speaker.session(entry.address)
-            state = (session.state if session is not None else State.IDLE).value
-            routes_sent = len(speaker.adj_rib_out(entry.address))
         table = self._sent.get(entry.address, {})
-        return SessionReport(
+        waiting = entry.problem or "not started"
+        report = SessionReport(
             name=peer.name, address=peer.peer_address, port=peer.peer_port,
-            source_address=peer.source_address, local_asn=peer.my_asn, peer_asn=peer.peer_asn,
-            router_id=str(spec.config.router_id), passive=spec.passive, state=state,
-            problem=entry.problem, uptime=self._book.uptime(entry.address),
-            last_error=news.last_error,
-            capabilities=capabilities_of(news.negotiation) if news.negotiation else (),
-            routes_planned=len(table), routes_sent=routes_sent,
-            updates_sent=self._updates_sent(entry),
-            not_sent=self._not_sent(entry, table, state),
+            source_address=peer.source_address, local_asn=spec.config.local_as,
+            peer_asn=peer.peer_asn, router_id=str(spec.config.router_id), passive=spec.passive,
+            state="not started", problem=entry.problem, uptime=None, last_error=None,
+            capabilities=(), routes_planned=len(table), routes_sent=0, updates_sent=0,
+            not_sent=tuple(NotSent(prefix, waiting) for prefix in sorted(table)),
             graceful_restart=peer.enable_graceful_restart, md5=bool(peer.password))
-
-    def _updates_sent(self, entry: _Peer) -> int | None:
-        """UPDATEs sent to the peer, when the speaker counts them (it does not yet)."""
-        del entry
-        return None
-
-    def _not_sent(self, entry: _Peer, table: RouteTable, state: str) -> tuple[NotSent, ...]:
-        if not table:
-            return ()
-        if state != State.ESTABLISHED.value:
-            reason = entry.problem or f"session {state}"
-            return tuple(NotSent(prefix, reason) for prefix in sorted(table))
-        negotiation = self._book.news(entry.address).negotiation
-        if negotiation is None:
-            return ()
-        families = {family_name(family) for family in negotiation.families}
-        missing = []
-        for prefix in sorted(table):
-            network = ip_network(prefix)
-            wanted = "ipv4-unicast" if network.version == 4 else "ipv6-unicast"
-            if wanted not in families:
-                missing.append(NotSent(prefix, f"the peer did not negotiate {wanted}"))
-            elif network.version == 6 and not _ipv6_session(entry) \
-                    and entry.spec.next_hop6 is None:
-                missing.append(NotSent(prefix, "no IPv6 next hop: IPv4 session and no global "
-                                               "IPv6 address on this node (--next-hop-ipv6)"))
-            elif network.version == 4 and _ipv6_session(entry) and entry.spec.next_hop is None:
-                missing.append(NotSent(prefix, "no IPv4 next hop on an IPv6 session "
-                                               "(--next-hop-ipv4)"))
-        return tuple(missing)
+        if not entry.started or self._speaker is None:
+            return report
+        status = self._speaker.peer_status(entry.address)
+        state = status.state.value
+        if status.state is State.ESTABLISHED:
+            not_sent = tuple(sorted((NotSent(str(prefix), reason)
+                                     for (_, prefix), reason in status.unsent.items()),
+                                    key=lambda missing: missing.prefix))
+        else:
+            not_sent = tuple(NotSent(prefix, f"session {state}") for prefix in sorted(table))
+        return replace(
+            report, state=state, uptime=status.uptime, last_error=status.last_error or None,
+            capabilities=capability_names(status.capabilities) if status.capabilities else (),
+            routes_sent=status.advertised, updates_sent=status.updates_sent, not_sent=not_sent)
 
     def _pools(self, outcome: Outcome) -> tuple[PoolReport, ...]:
         in_use: dict[str, int] = {}
@@ -540,10 +516,6 @@ class Announcer:
 
     def plan_peers(self) -> tuple[PeerPlan, ...]:
         return self._outcome.plan.peers if self._outcome is not None else ()
-
-
-def _ipv6_session(entry: _Peer) -> bool:
-    return ":" in entry.spec.address
 
 
 def _count(items: Sized, noun: str) -> str:

@@ -14,7 +14,9 @@ Choices where MetalLB leaves a value open (each is documented in ``docs/announce
 * **TTL**: ``ebgpMultiHop`` sends with TTL 255; otherwise the system default TTL is kept, as
   MetalLB's native speaker does (a directly connected peer sees no difference).
 * **Families**: IPv4 and IPv6 unicast on every session (multiprotocol, as MetalLB does by
-  default); ``disableMP`` limits a session to the family of its transport.
+  default); ``disableMP`` limits a session to the family of its transport. On an IPv6
+  session, IPv4 routes go with ``--next-hop-ipv4`` when given, else over our IPv6 address where
+  the router agrees to RFC 8950 (Extended Next Hop), else not at all (status says why).
 * **Graceful restart**: ``enableGracefulRestart`` advertises RFC 4724 with a restart time of
   :data:`GR_RESTART_TIME`. After a restart the speaker (made with ``restarting=True``) sets the
   Restart State and Forwarding State bits in the first OPEN: the node kept forwarding to its
@@ -105,7 +107,7 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
         peer.peer_address, config, options,
         next_hop=settings.next_hop_ipv4 if ipv6_transport else None,
         next_hop6=None if ipv6_transport else settings.next_hop_ipv6,
-        passive=peer.passive)
+        passive=peer.passive, extended_next_hop=ipv6_transport)
 
 
 def plan_attributes(route: RoutePlan) -> tuple[PathAttribute, ...]:

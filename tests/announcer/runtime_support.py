@@ -185,14 +185,15 @@ class Lab:
 
 @contextlib.asynccontextmanager
 async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = False,
-              **options: Any) -> AsyncIterator[Lab]:
+              next_hop6: IPv6Address | None = NEXT_HOP6, **options: Any) -> AsyncIterator[Lab]:
     """A router and a started announcer; ``absent`` holds the source addresses the announcer
     must see as missing (the tests add and remove them)."""
     router = await start_router(graceful_restart=graceful_restart)
     config = tmp_path / "config.yaml"
     config.write_text(config_yaml(router, **options))
     absent: set[str] = set()
-    announcer = make_announcer(config, absent, tmp_path / "state.json" if state else None)
+    announcer = make_announcer(config, absent, tmp_path / "state.json" if state else None,
+                               next_hop6=next_hop6)
     try:
         await announcer.start()
         yield Lab(router, announcer, config, absent)
@@ -201,8 +202,9 @@ async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = F
         await close_router(router)
 
 
-def make_announcer(config: Path, absent: set[str], state: Path | None) -> Announcer:
+def make_announcer(config: Path, absent: set[str], state: Path | None, *,
+                   next_hop6: IPv6Address | None = NEXT_HOP6, **options: Any) -> Announcer:
+    settings = {"poll_interval": 3600.0, "recheck_interval": 3600.0, **options}
     return Announcer([str(config)], NodeSettings(NODE), state_path=str(state) if state else None,
                      presence=lambda address: address not in absent,
-                     ipv6_next_hop=lambda: NEXT_HOP6, poll_interval=3600,
-                     recheck_interval=3600)
+                     ipv6_next_hop=lambda: next_hop6, **settings)

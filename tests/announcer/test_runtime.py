@@ -18,7 +18,11 @@ from tests.announcer.runtime_support import (
     IBGP_SOURCE,
     LATE_SOURCE,
     NEXT_HOP6,
+    close_router,
+    config_yaml,
     lab,
+    make_announcer,
+    start_router,
     wait_for,
 )
 
@@ -250,6 +254,7 @@ async def test_status_of_a_running_announcer(tmp_path: Path) -> None:
         assert ebgp["uptime"] is not None and ebgp["uptime"] >= 0
         assert {"ipv4-unicast", "ipv6-unicast"} <= set(ebgp["capabilities"])
         assert ebgp["routes_planned"] == 4 and ebgp["not_sent"] == []
+        assert ebgp["updates_sent"] >= 1 and ebgp["last_error"] is None
         assert ebgp["source_address"] == EBGP_SOURCE and ebgp["local_asn"] == ANNOUNCER_AS
         services = {s["name"]: s for s in document["services"]}
         assert services["default/web"]["ips"] == ["198.51.100.1", "2001:db8:100::1"]
@@ -259,3 +264,34 @@ async def test_status_of_a_running_announcer(tmp_path: Path) -> None:
         assert any(line.startswith('metallb_bgp_announced_prefixes_total{name="ibgp"')
                    and line.endswith(" 4") for line in metrics)
         assert 'metallb_allocator_addresses_in_use_total{pool="dual"} 4' in metrics
+
+
+@pytest.mark.asyncio
+async def test_ipv6_routes_without_a_next_hop_are_reported_not_sent(tmp_path: Path) -> None:
+    async with lab(tmp_path, next_hop6=None) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == {DNS4, WEB4})
+
+        def missing() -> dict[str, str]:
+            ebgp = {s.name: s for s in announcer.report().sessions}["ebgp"]
+            return {entry.prefix: entry.reason for entry in ebgp.not_sent}
+
+        await wait_for(lambda: set(missing()) == {DNS6, WEB6})
+        assert "next hop" in missing()[WEB6]
+
+
+@pytest.mark.asyncio
+async def test_the_file_watcher_reloads_on_its_own(tmp_path: Path) -> None:
+    router = await start_router()
+    config = tmp_path / "config.yaml"
+    config.write_text(config_yaml(router))
+    announcer = make_announcer(config, set(), None, poll_interval=0.05)
+    try:
+        await announcer.start()
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        config.write_text(config_yaml(router, services=("web",)))
+        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == {WEB4, WEB6})
+        assert announcer.reloads == 1
+    finally:
+        await announcer.stop("withdraw")
+        await close_router(router)
