@@ -278,7 +278,7 @@ def test_a_document_that_is_not_a_mapping(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("spec", "field", "reason"), [
     ({"holdTime": "90"}, "spec.holdTime", "expected a duration such as 90s or 1m30s"),
     ({"holdTime": "1500ms"}, "spec.holdTime", "BGP timers are whole seconds"),
-    ({"keepaliveTime": 30}, "spec.keepaliveTime", "must be a string, not a integer"),
+    ({"keepaliveTime": 30}, "spec.keepaliveTime", "must be a string, not an integer"),
     ({"ebgpMultiHop": "yes"}, "spec.ebgpMultiHop", "must be true or false, not a string"),
     ({"dynamicASN": "external"}, "spec.dynamicASN",
      "not supported by bgpwire-announcer: give peerASN instead"),
@@ -393,3 +393,11 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match=r"duration|whole seconds"):
         parse_duration(text)
+
+
+def test_repeated_names_are_ordered_by_content_not_by_position(tmp_path: Path) -> None:
+    one, two = pool("p", "10.0.1.0/24"), pool("p", "10.0.0.0/24")
+    forward = load(tmp_path, [one, two]).config
+    backward = load_paths([write(tmp_path / "other.yaml", [two, one])]).config
+    assert without_files(forward) == without_files(backward)
+    assert [p.addresses for p in forward.pools] == [("10.0.0.0/24",), ("10.0.1.0/24",)]
