@@ -20,7 +20,10 @@ Choices where MetalLB leaves a value open (each is documented in ``docs/announce
 * **Graceful restart**: ``enableGracefulRestart`` advertises RFC 4724 with a restart time of
   :data:`GR_RESTART_TIME`. After a restart the speaker (made with ``restarting=True``) sets the
   Restart State and Forwarding State bits in the first OPEN: the node kept forwarding to its
-  services while the announcer was down.
+  services while the announcer was down. The RFC 8538 N bit is not announced: with it, a
+  router would keep the routes even after our Cease, and a Cease from the announcer (``--on-stop
+  withdraw``, a removed peer) must mean "withdraw"; a stop meant to keep the routes sends no
+  NOTIFICATION at all.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
         families = (IPV6_UNICAST,) if ipv6_transport else (IPV4_UNICAST,)
     graceful = None
     if peer.enable_graceful_restart:
-        graceful = GracefulRestartConfig(restart_time=GR_RESTART_TIME)
+        graceful = GracefulRestartConfig(restart_time=GR_RESTART_TIME, notification=False)
     hold = DEFAULT_HOLD_TIME if peer.hold_time is None else peer.hold_time
     config = PeerConfig(
         local_as=peer.my_asn, peer_as=peer.peer_asn,

@@ -185,18 +185,19 @@ class Lab:
 
 @contextlib.asynccontextmanager
 async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = False,
-              next_hop6: IPv6Address | None = NEXT_HOP6, **options: Any) -> AsyncIterator[Lab]:
+              next_hop6: IPv6Address | None = NEXT_HOP6, absent: tuple[str, ...] = (),
+              **options: Any) -> AsyncIterator[Lab]:
     """A router and a started announcer; ``absent`` holds the source addresses the announcer
     must see as missing (the tests add and remove them)."""
     router = await start_router(graceful_restart=graceful_restart)
     config = tmp_path / "config.yaml"
     config.write_text(config_yaml(router, **options))
-    absent: set[str] = set()
-    announcer = make_announcer(config, absent, tmp_path / "state.json" if state else None,
+    missing = set(absent)
+    announcer = make_announcer(config, missing, tmp_path / "state.json" if state else None,
                                next_hop6=next_hop6)
     try:
         await announcer.start()
-        yield Lab(router, announcer, config, absent)
+        yield Lab(router, announcer, config, missing)
     finally:
         await announcer.stop("withdraw")
         await close_router(router)

@@ -11,7 +11,7 @@ from bgpwire_announcer.report import report_json, report_metrics
 from bgpwire.attributes import ASPath, Communities, LargeCommunities, LocalPref
 from bgpwire.attributes.communities import LargeCommunity
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
-from bgpwire.speaker import PeerDown, PeerUp
+from bgpwire.speaker import PeerDown, PeerUp, RoutesReceived
 from tests.announcer.runtime_support import (
     ANNOUNCER_AS,
     EBGP_SOURCE,
@@ -187,10 +187,23 @@ async def test_absent_source_address_stops_only_that_peer_until_it_appears(
 
 
 @pytest.mark.asyncio
-async def test_source_address_absent_at_start(tmp_path: Path) -> None:
+async def test_source_address_absent_at_start_then_present(tmp_path: Path) -> None:
+    async with lab(tmp_path, late_peer=True, absent=(LATE_SOURCE,)) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL
+                       and set(router.routes(IBGP_SOURCE)) == ALL)
+        late = {s.name: s for s in announcer.report().sessions}["late"]
+        assert late.problem == "source address absent" and late.state == "not started"
+        assert router.ups(LATE_SOURCE) == 0  # no connection from any other address
+        world.absent.clear()
+        await announcer.recheck()
+        await wait_for(lambda: set(router.routes(LATE_SOURCE)) == ALL)
+
+
+@pytest.mark.asyncio
+async def test_a_source_address_that_goes_away_is_reported(tmp_path: Path) -> None:
     async with lab(tmp_path, late_peer=True) as world:
-        # Present from the start here; now check the start-time path with a second announcer
-        # is not needed: make it absent and see the running peer reported.
+        await wait_for(lambda: world.router.established(LATE_SOURCE))
         world.absent.add(LATE_SOURCE)
         await world.announcer.recheck()
         late = {s.name: s for s in world.announcer.report().sessions}["late"]
@@ -294,4 +307,64 @@ async def test_the_file_watcher_reloads_on_its_own(tmp_path: Path) -> None:
         assert announcer.reloads == 1
     finally:
         await announcer.stop("withdraw")
+        await close_router(router)
+
+
+GR = "  enableGracefulRestart: true\n"
+
+
+@pytest.mark.asyncio
+async def test_restart_under_graceful_restart_keeps_the_routes_at_the_router(
+        tmp_path: Path) -> None:
+    router = await start_router(graceful_restart=True)
+    config = tmp_path / "config.yaml"
+    config.write_text(config_yaml(router, ebgp_extra=GR, ibgp_extra=GR))
+    state = tmp_path / "state.json"
+    first = make_announcer(config, set(), state)
+    second = make_announcer(config, set(), state)
+    try:
+        await first.start()
+        assert not first.restarting
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL
+                       and set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: all("graceful-restart" in s.capabilities
+                                   for s in first.report().sessions))
+        mark = len(router.events)
+        await first.stop()  # default: graceful where the router agreed to it
+        await wait_for(lambda: not router.established(EBGP_SOURCE))
+        for source in (EBGP_SOURCE, IBGP_SOURCE):
+            routes = router.routes(source)
+            assert set(routes) == ALL and all(route.stale for route in routes.values())
+        await second.start()
+        assert second.restarting  # the state file says we ran before
+        await wait_for(lambda: all(
+            set(router.routes(source)) == ALL
+            and not any(route.stale for route in router.routes(source).values())
+            for source in (EBGP_SOURCE, IBGP_SOURCE)))
+        withdrawn = [route for event in router.events[mark:]
+                     if isinstance(event, RoutesReceived) for route in event.withdrawn]
+        assert withdrawn == []  # never left the router's table
+        web = {s.name: s for s in second.report().services}["default/web"]
+        assert web.ips == ("198.51.100.1", "2001:db8:100::1")  # same addresses
+    finally:
+        await second.stop("withdraw")
+        await close_router(router)
+
+
+@pytest.mark.asyncio
+async def test_withdraw_stop_ends_sessions_with_a_shutdown_communication(
+        tmp_path: Path) -> None:
+    router = await start_router(graceful_restart=True)
+    config = tmp_path / "config.yaml"
+    config.write_text(config_yaml(router, ebgp_extra=GR))
+    announcer = make_announcer(config, set(), None)
+    try:
+        await announcer.start()
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        await announcer.stop("withdraw", "maintenance window")
+        await wait_for(lambda: not router.routes(EBGP_SOURCE))
+        notices = [e.notification for e in router.events if isinstance(e, PeerDown)
+                   and e.address == EBGP_SOURCE and e.notification is not None]
+        assert notices and notices[0].shutdown_communication == "maintenance window"
+    finally:
         await close_router(router)
