@@ -401,3 +401,10 @@ def test_repeated_names_are_ordered_by_content_not_by_position(tmp_path: Path) -
     backward = load_paths([write(tmp_path / "other.yaml", [two, one])]).config
     assert without_files(forward) == without_files(backward)
     assert [p.addresses for p in forward.pools] == [("10.0.0.0/24",), ("10.0.1.0/24",)]
+
+
+def test_the_kubectl_export_sample_reads_like_the_dualstack_sample() -> None:
+    loaded = load_paths([MANIFESTS / "kubectl-export"])
+    assert loaded.problems == ()
+    assert without_files(loaded.config) == without_files(load_paths([DUALSTACK]).config)
+    assert any("Deployment (1)" in note for note in loaded.notes)
