@@ -1,12 +1,11 @@
 """The sample manifests: every ``*-valid.yaml`` passes, every ``*-invalid.yaml`` gives exactly the
-lines its ``# expect:`` comments list (other tests and the CLI's reuse these files)."""
+lines its ``# expect:`` comments list (other tests and the CLI tests may reuse these files)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from bgpwire_announcer.load import load_paths
 from bgpwire_announcer.validate import validate
 
