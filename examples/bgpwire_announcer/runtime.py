@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence, Sized
+from collections.abc import Callable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv6Address, ip_network
 from typing import Literal
@@ -164,7 +164,7 @@ class Announcer:
         """
         remembered = self._load_state()
         try:
-            outcome = compute(self.paths, self.node, remembered, presence=self._presence)
+            outcome = await self._compute(remembered)
         except Refused as refused:
             raise StartError(f"the configuration is not valid ({len(refused.problems)} "
                              "problems)", refused.problems) from None
@@ -182,6 +182,12 @@ class Announcer:
         self._tasks.append(asyncio.create_task(self._recheck()))
         log.info("node %s: %s, %s, %s", self.node, _count(outcome.plan.services, "service"),
                  _count(outcome.plan.routes, "route"), _count(self._peers, "peer"))
+
+    async def _compute(self, remembered: Mapping[str, Assignment]) -> Outcome:
+        """:func:`~.pipeline.compute` in a worker thread: reading and planning 10,000 services
+        takes seconds, and the sessions' keepalives must not wait for it."""
+        return await asyncio.to_thread(compute, self.paths, self.node, remembered,
+                                       presence=self._presence)
 
     def _load_state(self) -> dict[str, Assignment]:
         if self._state is None:
@@ -247,7 +253,7 @@ class Announcer:
             current = self._outcome
             remembered = current.assignments if current is not None else {}
             try:
-                outcome = compute(self.paths, self.node, remembered, presence=self._presence)
+                outcome = await self._compute(remembered)
             except Refused as refused:
                 self.failed_reloads += 1
                 self._config_valid = False
