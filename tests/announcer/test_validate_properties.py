@@ -1,0 +1,89 @@
+"""Properties of the validator's two pieces of reasoning, against brute force on small worlds:
+whether two selector lists can select a common node, and whether pool entries overlap."""
+
+from __future__ import annotations
+
+import ipaddress
+from itertools import combinations, product
+
+from bgpwire_announcer.model import (
+    AddressPool,
+    Config,
+    LabelSelector,
+    Origin,
+    SelectorOperator,
+    SelectorRequirement,
+    any_matches,
+)
+from bgpwire_announcer.validate import parse_pool_entry, shared_node, validate
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+KEYS = ("zone", "rack")
+VALUES = ("a", "b")
+UNIVERSE_VALUES = (None, "a", "b", "other")
+"""Every value a label may take in the brute force: absent, each value selectors name, and one
+value no selector names (what Exists or NotIn can be satisfied with)."""
+
+requirements = st.builds(
+    SelectorRequirement,
+    key=st.sampled_from(KEYS),
+    operator=st.sampled_from(list(SelectorOperator)),
+    values=st.lists(st.sampled_from(VALUES), min_size=1, max_size=2, unique=True).map(tuple),
+).map(lambda r: r if r.operator in (SelectorOperator.IN, SelectorOperator.NOT_IN)
+      else SelectorRequirement(r.key, r.operator))
+selectors = st.builds(
+    LabelSelector,
+    match_labels=st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2)
+    .map(lambda d: tuple(sorted(d.items()))),
+    match_expressions=st.lists(requirements, max_size=3).map(tuple),
+)
+selector_lists = st.lists(selectors, max_size=2).map(tuple)
+
+
+def every_label_set() -> list[dict[str, str]]:
+    out = []
+    for values in product(UNIVERSE_VALUES, repeat=len(KEYS)):
+        out.append({k: v for k, v in zip(KEYS, values, strict=True) if v is not None})
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(selector_lists, selector_lists)
+def test_selectors_meet_exactly_when_some_labels_satisfy_both(
+        first: tuple[LabelSelector, ...], second: tuple[LabelSelector, ...]) -> None:
+    brute = any(any_matches(first, labels) and any_matches(second, labels)
+                for labels in every_label_set())
+    assert (shared_node(first, second, ()) is not None) == brute
+
+
+def entry_text(first: int, last: int, as_cidr: bool) -> str:
+    base = int(ipaddress.IPv4Address("10.0.0.0"))
+    if as_cidr:
+        network = next(ipaddress.summarize_address_range(
+            ipaddress.IPv4Address(base + first), ipaddress.IPv4Address(base + last)))
+        return str(network)
+    return f"{ipaddress.IPv4Address(base + first)}-{ipaddress.IPv4Address(base + last)}"
+
+
+entries = st.tuples(st.integers(0, 31), st.integers(0, 31), st.booleans()).map(
+    lambda t: entry_text(min(t[0], t[1]), max(t[0], t[1]), t[2]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(entries, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_overlaps_reported_exactly_when_some_entries_share_an_address(
+        pools: list[list[str]]) -> None:
+    config = Config(pools=tuple(
+        AddressPool(Origin("IPAddressPool", "ns", f"p{i}"), tuple(addresses))
+        for i, addresses in enumerate(pools)))
+    owned = [(i, parse_pool_entry(text)) for i, addresses in enumerate(pools)
+             for text in addresses]
+    overlapping = [(a, b) for a, b in combinations(owned, 2)
+                   if a[1].first <= b[1].last and b[1].first <= a[1].last]
+    reported = [p for p in validate(config) if p.reason.startswith("overlaps ")]
+    assert bool(reported) == bool(overlapping)
+    for problem in reported:  # every line names two entries that really overlap
+        other = problem.reason.split()[1]
+        mine, theirs = parse_pool_entry(problem.value), parse_pool_entry(other)
+        assert mine.first <= theirs.last and theirs.first <= mine.last
