@@ -26,7 +26,8 @@ def fingerprint(paths: Sequence[str]) -> Fingerprint:
         path = Path(given)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*")
-                           if p.suffix in CONFIG_SUFFIXES and p.is_file())
+                           if p.suffix in CONFIG_SUFFIXES and p.is_file()
+                           and not _hidden(p.relative_to(path)))
         else:
             files = [path]
         for file in files:
@@ -37,6 +38,13 @@ def fingerprint(paths: Sequence[str]) -> Fingerprint:
                 continue
             entries.append((str(file), stat.st_size, stat.st_mtime_ns, stat.st_ino))
     return tuple(sorted(entries))
+
+
+def _hidden(relative: Path) -> bool:
+    """Skipped like the loader skips them: a name starting with ``.`` anywhere below the
+    directory (the ``..data`` links of a mounted ConfigMap; the visible links that point
+    into it change inode when Kubernetes swaps them, which the fingerprint sees)."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 class ChangeWatcher:

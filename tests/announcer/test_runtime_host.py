@@ -99,3 +99,20 @@ def test_watcher_sees_edit_new_file_and_removal(tmp_path: Path) -> None:
 def test_fingerprint_marks_missing_files(tmp_path: Path) -> None:
     missing = tmp_path / "absent.yaml"
     assert fingerprint([str(missing)]) == ((str(missing), -1, -1, -1),)
+
+
+def test_watcher_sees_a_configmap_style_symlink_swap(tmp_path: Path) -> None:
+    mount = tmp_path / "mount"
+    mount.mkdir()
+    first, second = mount / "..2026_01", mount / "..2026_02"
+    first.mkdir()
+    second.mkdir()
+    (first / "config.yaml").write_text("a: 1\n")
+    (second / "config.yaml").write_text("a: 2\n")
+    (mount / "..data").symlink_to(first.name)
+    (mount / "config.yaml").symlink_to("..data/config.yaml")
+    watcher = ChangeWatcher([str(mount)])
+    assert [entry[0] for entry in fingerprint([str(mount)])] == [str(mount / "config.yaml")]
+    (mount / "..data_tmp").symlink_to(second.name)
+    os.replace(mount / "..data_tmp", mount / "..data")  # what the kubelet does
+    assert watcher.changed()
