@@ -302,33 +302,21 @@ class Announcer(Watched):
         assert isinstance(result, dict), out
         return result
 
-    def peer(self, name: str) -> dict[str, Any]:
-        """One peer's entry in the status (by BGPPeer name)."""
-        return find_named(self.status().get("peers", []), name)
+    def session(self, name: str) -> dict[str, Any]:
+        """One session's entry in the status (by BGPPeer name)."""
+        for entry in self.status().get("sessions", []):
+            if entry.get("name") == name:
+                assert isinstance(entry, dict)
+                return entry
+        raise KeyError(f"no session {name} in the status")
 
+    def session_state(self, name: str) -> str:
+        """``Established``, ``Active``, ``not started``..."""
+        return str(self.session(name)["state"])
 
-def find_named(entries: Any, name: str) -> dict[str, Any]:
-    """An entry of a status list (or name-keyed object) by its ``name``."""
-    if isinstance(entries, dict):
-        found = entries.get(name)
-        if isinstance(found, dict):
-            return found
-        raise KeyError(f"{name} not in {sorted(entries)}")
-    for entry in entries:
-        if isinstance(entry, dict) and entry.get("name") == name:
-            return entry
-    raise KeyError(f"{name} not in {[e.get('name') for e in entries if isinstance(e, dict)]}")
-
-
-def session_state(peer: dict[str, Any]) -> str:
-    """The peer's session state as status gives it (``Established``, ``Idle``...)."""
-    for key in ("state", "session_state", "session"):
-        value = peer.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict) and isinstance(value.get("state"), str):
-            return str(value["state"])
-    raise KeyError(f"no session state in {peer}")
+    def services(self) -> dict[str, dict[str, Any]]:
+        """The status's services by ``namespace/name``."""
+        return {entry["name"]: entry for entry in self.status().get("services", [])}
 
 
 def plan(files: Sequence[Path], node_name: str = NODE,
@@ -443,6 +431,9 @@ class Neighbor:
     """The router only accepts (the announcer connects); otherwise the router connects too."""
     port: int = 179
     """The announcer's port when the router connects."""
+    local: str | None = None
+    """The router's own address for this session, when not its main one (it must be one of
+    the router's ``extra_addresses``)."""
 
 
 class Router(Watched, ABC):
@@ -452,7 +443,9 @@ class Router(Watched, ABC):
 
     def __init__(self, namespace: str, workdir: Path, address4: str, address6: str | None,
                  neighbors: Sequence[Neighbor], *, graceful_restart: bool = False,
-                 asn: int = ROUTER_AS) -> None:
+                 asn: int = ROUTER_AS, extra_addresses: Sequence[str] = ()) -> None:
+        self.extra_addresses = list(extra_addresses)
+        """More addresses the router listens on (for :attr:`Neighbor.local`)."""
         self.namespace = namespace
         self.workdir = workdir
         self.address4 = address4
@@ -474,11 +467,17 @@ class Router(Watched, ABC):
         self.write_config()
         self.process.start(self.namespace)
 
+    def local_for(self, peer: Neighbor) -> str:
+        """The router's own address on the session with ``peer``."""
+        if peer.local is not None:
+            return peer.local
+        if ":" in peer.address and self.address6:
+            return self.address6
+        return self.address4
+
     def used_addresses(self) -> list[str]:
-        """The router's addresses its neighbors talk to (BIRD listens only on those)."""
-        families = {":" in peer.address for peer in self.neighbors}
-        return [address for address, v6 in ((self.address4, False), (self.address6, True))
-                if address and v6 in families]
+        """The router's addresses its passive neighbors talk to (BIRD listens only on those)."""
+        return sorted({self.local_for(peer) for peer in self.neighbors if peer.passive})
 
     def wait_ready(self, port: int = 179) -> None:
         for address in self.used_addresses():
@@ -504,12 +503,15 @@ class FRRRouter(Router):
 
     name: ClassVar[str] = "frr"
 
-    def __init__(self, *args: Any, port: int = 179, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, port: int = 179, allow_martian: bool = False,
+                 **kwargs: Any) -> None:
         self.port = port
+        self.allow_martian = allow_martian
         super().__init__(*args, **kwargs)
 
     def argv(self) -> list[str]:
-        listen = [arg for a in filter(None, (self.address4, self.address6)) for arg in ("-l", a)]
+        addresses = [*filter(None, (self.address4, self.address6)), *self.extra_addresses]
+        listen = [arg for address in addresses for arg in ("-l", address)]
         return [BGPD, "-f", str(self.workdir / "bgpd.conf"), "-i", str(self.workdir / "bgpd.pid"),
                 "--vty_socket", str(self.workdir), "-S", "-Z", "-n", "-P", "0",
                 "-p", str(self.port), *listen, "--log", "stdout"]
@@ -521,10 +523,12 @@ class FRRRouter(Router):
         lines = ["frr defaults traditional", "hostname bwa-frr", "log stdout informational", "!",
                  f"router bgp {self.asn}", f" bgp router-id {self.address4}",
                  " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast"]
+        if self.allow_martian:
+            lines.append(" bgp allow-martian-nexthop")
         if self.graceful_restart:
             lines += [" bgp graceful-restart", " bgp graceful-restart stalepath-time 120"]
         for peer in self.neighbors:
-            source = self.address6 if ":" in peer.address and self.address6 else self.address4
+            source = self.local_for(peer)
             lines += [f" neighbor {peer.address} remote-as {peer.asn}",
                       f" neighbor {peer.address} update-source {source}"]
             if peer.passive:
@@ -570,6 +574,18 @@ class FRRRouter(Router):
                     result[prefix] = path
         return result
 
+    def update_stamps(self, neighbor: str) -> dict[str, int]:
+        """When each route from ``neighbor`` last arrived (FRR's ``lastUpdate``, seconds):
+        FRR renews it on every UPDATE for the prefix, also one that changes nothing."""
+        result = {}
+        for afi in ("ipv4", "ipv6"):
+            for prefix in self.paths_from(afi, neighbor):
+                detail = self.vtysh(f"show bgp {afi} unicast {prefix} json")
+                for path in detail.get("paths", []):
+                    if path.get("peer", {}).get("peerId") == neighbor:
+                        result[prefix] = int(path.get("lastUpdate", {}).get("epoch", -1))
+        return result
+
     def received_count(self, afi: str, neighbor: str) -> int:
         summary = self.vtysh(f"show bgp {afi} unicast summary json")
         peer = summary.get("peers", {}).get(neighbor, {})
@@ -604,11 +620,12 @@ class GoBGPRouter(Router):
                 "--api-hosts", self.socket, "--pprof-disable", "-p"]
 
     def write_config(self) -> None:
-        locals_ = ", ".join(f'"{a}"' for a in filter(None, (self.address4, self.address6)))
+        addresses = [*filter(None, (self.address4, self.address6)), *self.extra_addresses]
+        locals_ = ", ".join(f'"{address}"' for address in addresses)
         parts = ["[global.config]", f"  as = {self.asn}", f'  router-id = "{self.address4}"',
                  "  port = 179", f"  local-address-list = [{locals_}]"]
         for peer in self.neighbors:
-            local = self.address6 if ":" in peer.address and self.address6 else self.address4
+            local = self.local_for(peer)
             parts += ["[[neighbors]]", "  [neighbors.config]",
                       f'    neighbor-address = "{peer.address}"', f"    peer-as = {peer.asn}",
                       "  [neighbors.transport.config]", f'    local-address = "{local}"',
@@ -676,7 +693,7 @@ class BIRDRouter(Router):
     def write_config(self) -> None:
         text = f"log stderr all;\nrouter id {self.address4};\nprotocol device {{ }}\n"
         for peer in self.neighbors:
-            local = self.address6 if ":" in peer.address and self.address6 else self.address4
+            local = self.local_for(peer)
             text += (f"protocol bgp {self.protocol(peer.address)} {{\n"
                      f"  local {local} as {self.asn};\n"
                      f"  neighbor {peer.address} as {peer.asn};\n"
