@@ -408,3 +408,23 @@ def test_the_kubectl_export_sample_reads_like_the_dualstack_sample() -> None:
     assert loaded.problems == ()
     assert without_files(loaded.config) == without_files(load_paths([DUALSTACK]).config)
     assert any("Deployment (1)" in note for note in loaded.notes)
+
+
+def test_unquoted_colon_numbers_stay_strings_as_in_kubectl(tmp_path: Path) -> None:
+    """YAML 1.1 would read 65000:10 as the base-60 number 3900010 (and 2001:1:2:3:4:5:6:7 as
+    an integer too); kubectl keeps them as written, and so does the loader."""
+    file = tmp_path / "unquoted.yaml"
+    file.write_text(
+        "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\n"
+        "metadata: {name: ad, namespace: metallb-system}\n"
+        "spec:\n  communities: [65000:10, 65535:65282]\n  localPref: 100\n---\n"
+        "apiVersion: metallb.io/v1beta2\nkind: BGPPeer\n"
+        "metadata: {name: p, namespace: metallb-system}\n"
+        "spec: {myASN: 64512, peerASN: 64513, peerAddress: 2001:1:2:3:4:5:6:7}\n---\n"
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  labels: {since: 2024-01-01}\n")
+    loaded = load_paths([file])
+    assert loaded.problems == ()
+    assert loaded.config.advertisements[0].communities == ("65000:10", "65535:65282")
+    assert loaded.config.advertisements[0].local_pref == 100
+    assert loaded.config.peers[0].peer_address == "2001:1:2:3:4:5:6:7"
+    assert loaded.config.nodes[0].labels == (("since", "2024-01-01"),)
