@@ -240,25 +240,25 @@ async def serve(announcer: Announcer, http: tuple[str, int]) -> int:
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    await announcer.start()
-    server = StatusServer(announcer.report, *http)
-    try:
-        await server.start()
-    except OSError as error:
-        await announcer.stop("withdraw", "status endpoint unavailable")
-        raise OSError(f"--http {http[0]}:{http[1]}: {error.strerror or error}") from None
-    logging.getLogger("bgpwire_announcer").info(
-        "status on http://%s:%d/status and /metrics", server.host, server.port)
+    # Signals first: a SIGHUP or SIGTERM during a long start must not kill the process.
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     loop.add_signal_handler(signal.SIGHUP, reload)
+    server = StatusServer(announcer.report, *http)
     try:
+        try:
+            await server.start()  # before the sessions: a taken port stops nothing
+        except OSError as error:
+            raise OSError(f"--http {http[0]}:{http[1]}: {error.strerror or error}") from None
+        logging.getLogger("bgpwire_announcer").info(
+            "status on http://%s:%d/status and /metrics", server.host, server.port)
+        await announcer.start()
         await stopping.wait()
+        await announcer.stop()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
         await server.close()
-        await announcer.stop()
     return 0
 
 

@@ -79,13 +79,14 @@ class _Peer:
     """One BGPPeer selected for this node, as the runtime holds it."""
 
     peer: BGPPeer
-    spec: PeerSpec
+    spec: PeerSpec | None
+    """``None`` when the BGPPeer cannot be made a session (``problem`` says why)."""
     problem: str | None
     started: bool = False
 
     @property
     def address(self) -> str:
-        return sockopts.normalize_address(self.spec.address)
+        return sockopts.normalize_address(self.peer.peer_address)
 
 
 @dataclass(slots=True)
@@ -200,9 +201,10 @@ class Announcer:
 
     def _speaker_identity(self, outcome: Outcome) -> tuple[int, IPv4Address]:
         selected = sorted(self._selected(outcome), key=lambda peer: peer.name)
-        if selected:
-            spec = self._spec(selected[0])
-            return spec.config.local_as, spec.config.router_id
+        for peer in selected:
+            spec, _ = self._spec(peer)
+            if spec is not None:
+                return spec.config.local_as, spec.config.router_id
         return DEFAULT_ASN, self._settings.router_id or router_id_from_name(self.node)
 
     async def stop(self, mode: StopMode | None = None, reason: str = "") -> None:
@@ -249,6 +251,9 @@ class Announcer:
     async def reload(self) -> ReloadResult:
         """Read the files again and apply what changed; a refused configuration changes
         nothing (status shows the problems)."""
+        if self._speaker is None:
+            log.info("reload asked before the announcer started: the start reads the files")
+            return ReloadResult(applied=False)
         async with self._lock:
             current = self._outcome
             remembered = current.assignments if current is not None else {}
@@ -304,7 +309,8 @@ class Announcer:
             await self._remove(name)
             result.peers_removed.append(name)
         for name, peer in sorted(wanted.items()):
-            entry = _Peer(peer, self._spec(peer), self._problem(peer, problems.get(name)))
+            spec, error = self._spec(peer)
+            entry = _Peer(peer, spec, error or self._problem(peer, problems.get(name)))
             old = self._peers.get(name)
             if old is not None and old.address != entry.address:
                 await self._remove(name)
@@ -324,8 +330,13 @@ class Announcer:
         names = {plan.name for plan in outcome.plan.peers}
         return [peer for peer in outcome.config.peers if peer.name in names]
 
-    def _spec(self, peer: BGPPeer) -> PeerSpec:
-        return peer_spec(peer, self._settings, route_source=self._route_source)
+    def _spec(self, peer: BGPPeer) -> tuple[PeerSpec | None, str | None]:
+        """The session of ``peer``, or why it cannot be made (a value bgpwire refuses that
+        validation let through: the peer gets that problem, the others carry on)."""
+        try:
+            return peer_spec(peer, self._settings, route_source=self._route_source), None
+        except (LocalProtocolError, ValueError) as error:
+            return None, f"cannot be configured: {error}"
 
     def _problem(self, peer: BGPPeer, planned: str | None) -> str | None:
         if planned:
@@ -356,7 +367,7 @@ class Announcer:
         result.withdrawn += len(changes.withdraw)
 
     async def _start_peer(self, entry: _Peer) -> None:
-        if entry.problem is not None:
+        if entry.problem is not None or entry.spec is None:
             log.warning("peer %s (%s) not started: %s", entry.peer.name, entry.address,
                         entry.problem)
             return
@@ -370,7 +381,7 @@ class Announcer:
 
     async def _change_peer(self, old: _Peer, entry: _Peer, result: ReloadResult) -> None:
         self._peers[entry.peer.name] = entry
-        if old.started and entry.problem is None:
+        if old.started and entry.problem is None and entry.spec is not None:
             entry.started = True
             if old.spec != entry.spec:
                 await self.speaker.update_peer(entry.spec, f"BGPPeer {entry.peer.name} changed")
@@ -483,12 +494,13 @@ class Announcer:
 
     def _session_report(self, entry: _Peer) -> SessionReport:
         peer, spec = entry.peer, entry.spec
+        router_id = str(spec.config.router_id) if spec is not None else peer.router_id or ""
         table = self._sent.get(entry.address, {})
         waiting = entry.problem or "not started"
         report = SessionReport(
             name=peer.name, address=peer.peer_address, port=peer.peer_port,
-            source_address=peer.source_address, local_asn=spec.config.local_as,
-            peer_asn=peer.peer_asn, router_id=str(spec.config.router_id), passive=spec.passive,
+            source_address=peer.source_address, local_asn=peer.my_asn,
+            peer_asn=peer.peer_asn, router_id=router_id, passive=peer.passive,
             state="not started", problem=entry.problem, uptime=None, last_error=None,
             capabilities=(), routes_planned=len(table), routes_sent=0, updates_sent=0,
             not_sent=tuple(NotSent(prefix, waiting) for prefix in sorted(table)),

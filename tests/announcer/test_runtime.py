@@ -368,3 +368,17 @@ async def test_withdraw_stop_ends_sessions_with_a_shutdown_communication(
         assert notices and notices[0].shutdown_communication == "maintenance window"
     finally:
         await close_router(router)
+
+
+@pytest.mark.asyncio
+async def test_a_peer_bgpwire_refuses_is_a_problem_of_that_peer_only(tmp_path: Path) -> None:
+    long_password = "  password: " + "x" * 100 + "\n"  # TCP-MD5 keys stop at 80 octets
+    async with lab(tmp_path, ibgp_extra=long_password) as world:
+        await wait_for(lambda: set(world.router.routes(EBGP_SOURCE)) == ALL)
+        sessions = {s.name: s for s in world.announcer.report().sessions}
+        problem = sessions["ibgp"].problem
+        assert problem is not None and "md5_password" in problem and "1..80" in problem
+        assert "x" * 20 not in problem  # the password itself is never shown
+        assert sessions["ibgp"].state == "not started" and sessions["ibgp"].md5
+        document = report_json(world.announcer.report())
+        assert "x" * 20 not in str(document)
