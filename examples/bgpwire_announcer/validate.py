@@ -385,11 +385,14 @@ def _check_peer(peer: BGPPeer, config: Config, report: _Report) -> None:
     if not 1 <= peer.peer_port <= 0xFFFF:
         report.add(origin, "spec.peerPort", peer.peer_port, "must be within 1..65535")
     hold = DEFAULT_HOLD_TIME if peer.hold_time is None else peer.hold_time
-    if peer.hold_time is not None and (0 < hold < 3 or hold > MAX_HOLD_TIME):
+    if peer.hold_time is not None and not (hold == 0 or 3 <= hold <= MAX_HOLD_TIME):
         report.add(origin, "spec.holdTime", f"{hold}s",
                    f"must be 0 or within 3s..{MAX_HOLD_TIME}s")
-    if peer.keepalive_time is not None and peer.keepalive_time > hold:
-        report.add(origin, "spec.keepaliveTime", f"{peer.keepalive_time}s",
+    keepalive = peer.keepalive_time
+    if keepalive is not None and keepalive < 0:
+        report.add(origin, "spec.keepaliveTime", f"{keepalive}s", "must not be negative")
+    elif keepalive is not None and keepalive > hold:
+        report.add(origin, "spec.keepaliveTime", f"{keepalive}s",
                    f"must not be above the hold time ({hold}s)")
     if peer.connect_time is not None and not 1 <= peer.connect_time <= 0xFFFF:
         report.add(origin, "spec.connectTime", f"{peer.connect_time}s",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from bgpwire_announcer.load import load_paths
+from bgpwire_announcer.model import BGPPeer, Config, Origin
 from bgpwire_announcer.validate import parse_pool_entry, validate
 
 from .validate_support import (
@@ -286,3 +287,14 @@ def test_node_must_be_known_when_nodes_are_given(tmp_path: Path) -> None:
 
 def test_any_node_is_accepted_without_node_documents(tmp_path: Path) -> None:
     assert check(tmp_path, [pool("p", "10.0.0.0/24")], "anything") == []
+
+
+def test_negative_timers_built_without_the_loader_are_rejected() -> None:
+    """The model can be built in code (tests, other tools); validation does not rely on the
+    loader having refused negative durations."""
+    origin = Origin("BGPPeer", "metallb-system", "p")
+    config = Config(peers=(BGPPeer(origin, 64512, 64513, "192.0.2.1", hold_time=-5,
+                                   keepalive_time=-1),))
+    assert [str(p) for p in validate(config)] == [
+        f"{PEER}/p: spec.holdTime=-5s: must be 0 or within 3s..65535s",
+        f"{PEER}/p: spec.keepaliveTime=-1s: must not be negative"]

@@ -4,8 +4,13 @@ whether two selector lists can select a common node, and whether pool entries ov
 from __future__ import annotations
 
 import ipaddress
+import tempfile
 from itertools import combinations, product
+from pathlib import Path
+from typing import Any
 
+import yaml
+from bgpwire_announcer.load import load_paths
 from bgpwire_announcer.model import (
     AddressPool,
     Config,
@@ -87,3 +92,53 @@ def test_overlaps_reported_exactly_when_some_entries_share_an_address(
         other = problem.reason.split()[1]
         mine, theirs = parse_pool_entry(problem.value), parse_pool_entry(other)
         assert mine.first <= theirs.last and theirs.first <= mine.last
+
+
+SAMPLE = Path(__file__).parent / "manifests" / "dualstack"
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
+    | st.text(max_size=12) | st.sampled_from(["10.0.0.0/24", "2001:db8::1", "90s", "In", "x:y"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=6)
+
+
+def sample_documents() -> list[Any]:
+    return [d for file in sorted(SAMPLE.glob("*.yaml"))
+            for d in yaml.safe_load_all(file.read_text()) if d]
+
+
+def paths_in(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += paths_in(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out += paths_in(item, (*prefix, index))
+    return out
+
+
+SAMPLE_PATHS = paths_in(sample_documents())[1:]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(SAMPLE_PATHS), json_values), min_size=1, max_size=4))
+def test_damaged_documents_give_problems_never_exceptions(
+        damage: list[tuple[tuple[Any, ...], Any]]) -> None:
+    documents: Any = sample_documents()
+    for path, value in damage:
+        target = documents
+        try:
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed this place
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "damaged.yaml"
+        file.write_text(yaml.safe_dump_all(documents))
+        loaded = load_paths([file])
+        problems = validate(loaded.config, "node-a1")
+    for problem in (*loaded.problems, *problems):
+        assert problem.objects and problem.field and problem.reason
