@@ -220,6 +220,8 @@ class Announcer(Watched):
     listen: str | None = None
     on_stop: str | None = None
     http: str = f"127.0.0.1:{HTTP_PORT}"
+    extra_args: Sequence[str] = ()
+    """More ``run`` options (``--next-hop-ipv4 ADDR`` ...)."""
     process: DaemonProcess = field(init=False)
 
     def __post_init__(self) -> None:
@@ -236,7 +238,7 @@ class Announcer(Watched):
             argv += ["--listen", self.listen]
         if self.on_stop is not None:
             argv += ["--on-stop", self.on_stop]
-        return argv
+        return [*argv, *self.extra_args]
 
     def start(self) -> None:
         with open(self.process.log_path, "a") as log:
@@ -393,7 +395,7 @@ def announcer_lab(tag: str, source_hosts: Sequence[int],
 
 @contextmanager
 def single_namespace(tag: str) -> Iterator[str]:
-    """One namespace (``bwa<pid><tag>``) with ``lo`` up and a dummy interface holding a
+    """One namespace (``bwa<pid><tag>``) with ``lo`` up and an interface ``node0`` holding a
     documentation address of each family: the node's own addresses, for next hops, while
     the sessions run over loopback."""
     name = f"bwa{os.getpid()}{tag}"
@@ -405,7 +407,9 @@ def single_namespace(tag: str) -> Iterator[str]:
         subprocess.run(["ip", "netns", "exec", name, "sysctl", "-qw",
                         "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"],
                        check=True, capture_output=True)
-        ip("-n", name, "link", "add", "node0", "type", "dummy")
+        # A veth with both ends here: this kernel may lack the dummy interface type.
+        ip("-n", name, "link", "add", "node0", "type", "veth", "peer", "name", "node1")
+        ip("-n", name, "link", "set", "node1", "up")
         ip("-n", name, "addr", "add", f"{HOST_NODE_V4}/24", "dev", "node0")
         ip("-n", name, "addr", "add", f"{HOST_NODE_V6}/64", "dev", "node0", "nodad")
         ip("-n", name, "link", "set", "node0", "up")
