@@ -171,6 +171,9 @@ class Announcer:
                              "problems)", refused.problems) from None
         for note in outcome.notes:
             log.info("note: %s", note)
+        self._save_state(outcome)
+        if self._state_error is not None:  # better no start than a restart that moves services
+            raise StartError(self._state_error)
         self._settings = self._with_next_hops(self._settings)
         asn, router_id = self._speaker_identity(outcome)
         self._speaker = Speaker(asn, router_id, listen=self._listen,
@@ -300,7 +303,7 @@ class Announcer:
         self._config_valid = True
         self._last_error = None
         self._problems = ()
-        if previous is None or previous.assignments != outcome.assignments:
+        if previous is not None and previous.assignments != outcome.assignments:
             self._save_state(outcome)
         wanted = {peer.name: peer for peer in self._selected(outcome)}
         problems = {peer.name: peer.problem for peer in outcome.plan.peers}

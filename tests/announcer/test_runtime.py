@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
 from bgpwire_announcer.report import report_json, report_metrics
+from bgpwire_announcer.runtime import StartError
 
 from bgpwire.attributes import ASPath, Communities, LargeCommunities, LocalPref
 from bgpwire.attributes.communities import LargeCommunity
@@ -382,3 +384,29 @@ async def test_a_peer_bgpwire_refuses_is_a_problem_of_that_peer_only(tmp_path: P
         assert sessions["ibgp"].state == "not started" and sessions["ibgp"].md5
         document = report_json(world.announcer.report())
         assert "x" * 20 not in str(document)
+
+
+@pytest.mark.asyncio
+async def test_a_state_file_that_cannot_be_written_stops_the_start(tmp_path: Path) -> None:
+    router = await start_router()
+    config = tmp_path / "config.yaml"
+    config.write_text(config_yaml(router))
+    announcer = make_announcer(config, set(), tmp_path / "missing-dir" / "state.json")
+    try:
+        with pytest.raises(StartError, match="state file not saved"):
+            await announcer.start()
+        assert router.ups(EBGP_SOURCE) == 0
+    finally:
+        await close_router(router)
+
+
+@pytest.mark.asyncio
+async def test_the_state_file_follows_allocation_changes(tmp_path: Path) -> None:
+    async with lab(tmp_path, state=True) as world:
+        state = tmp_path / "state.json"
+        saved = json.loads(state.read_text())["services"]
+        assert saved["default/web"] == {"ips": ["198.51.100.1", "2001:db8:100::1"],
+                                        "pool": "dual"}
+        world.write(services=("web",))
+        await world.announcer.reload()
+        assert set(json.loads(state.read_text())["services"]) == {"default/web"}
