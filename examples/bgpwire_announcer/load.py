@@ -68,9 +68,9 @@ _METALLB_VERSIONS = {
     "BFDProfile": ("v1beta1",),
 }
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's loader when PyYAML has it: the same documents, parsed about 3 times faster (a
-7.4 MB ``kubectl get -o yaml`` export of 20,000 objects: 11 s instead of 39 s; the same export
-as JSON loads in under 1 s, json being read by the standard library's C parser)."""
+"""libyaml's loader when PyYAML has it: the same documents, parsed 2 to 3 times faster (a
+7.4 MB ``kubectl get -o yaml`` export of 20,000 objects: 11 to 22 s instead of 39 s on a busy
+2-core machine; the same export as JSON loads in 1 to 2 s, json having a C parser)."""
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
