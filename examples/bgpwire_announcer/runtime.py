@@ -35,9 +35,8 @@ from typing import Literal
 
 from bgpwire.aio import sockopts
 from bgpwire.errors import LocalProtocolError
-from bgpwire.fsm import State
 from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, Speaker
-from bgpwire_announcer.allocate import Assignment, pool_ranges
+from bgpwire_announcer.allocate import Assignment
 from bgpwire_announcer.diff import RouteTable, group_by_attributes, route_changes
 from bgpwire_announcer.interfaces import (
     AddressPresence,
@@ -46,20 +45,24 @@ from bgpwire_announcer.interfaces import (
     route_source_ipv4,
     router_id_from_name,
 )
-from bgpwire_announcer.model import BGPPeer, PeerPlan, RoutePlan
+from bgpwire_announcer.model import BGPPeer, RoutePlan
 from bgpwire_announcer.pipeline import Outcome, Refused, compute
 from bgpwire_announcer.plan import routes_by_peer
-from bgpwire_announcer.report import NotSent, PoolReport, Report, SessionReport
-from bgpwire_announcer.sessions import capability_names
-from bgpwire_announcer.speakers import NodeSettings, peer_spec, plan_attributes
+from bgpwire_announcer.report import Report
+from bgpwire_announcer.snapshot import pool_reports, session_report
+from bgpwire_announcer.speakers import (
+    SOURCE_ABSENT,
+    NodeSettings,
+    peer_problem,
+    peer_spec,
+    plan_attributes,
+)
 from bgpwire_announcer.state import StateError, StateFile
 from bgpwire_announcer.watch import ChangeWatcher
 
 log = logging.getLogger("bgpwire_announcer")
 
 StopMode = Literal["withdraw", "graceful"]
-SOURCE_ABSENT = "source address absent"
-PASSIVE_WITHOUT_LISTEN = "passive, but no --listen address to accept its connection on"
 DEFAULT_POLL_INTERVAL = 1.0
 DEFAULT_RECHECK_INTERVAL = 3.0
 DEFAULT_ASN = 64512
@@ -313,7 +316,9 @@ class Announcer:
             result.peers_removed.append(name)
         for name, peer in sorted(wanted.items()):
             spec, error = self._spec(peer)
-            entry = _Peer(peer, spec, error or self._problem(peer, problems.get(name)))
+            problem = error or peer_problem(peer, problems.get(name),
+                                            listening=self._settings.listening)
+            entry = _Peer(peer, spec, problem)
             old = self._peers.get(name)
             if old is not None and old.address != entry.address:
                 await self._remove(name)
@@ -327,6 +332,8 @@ class Announcer:
                 result.peers_added.append(name)
             elif old.spec != entry.spec or old.problem != entry.problem:
                 await self._change_peer(old, entry, result)
+            else:
+                old.peer = peer  # the same session; fields it does not use may differ
         return result
 
     def _selected(self, outcome: Outcome) -> list[BGPPeer]:
@@ -340,16 +347,6 @@ class Announcer:
             return peer_spec(peer, self._settings, route_source=self._route_source), None
         except (LocalProtocolError, ValueError) as error:
             return None, f"cannot be configured: {error}"
-
-    def _problem(self, peer: BGPPeer, planned: str | None) -> str | None:
-        if planned:
-            return planned
-        if peer.passive and not self._settings.listening:
-            return PASSIVE_WITHOUT_LISTEN
-        if peer.password_secret and not peer.password:
-            return (f"passwordSecret {peer.password_secret!r} names a Kubernetes Secret, "
-                    "which is not read here: give spec.password")
-        return None
 
     def _push(self, address: str, table: RouteTable, result: ReloadResult) -> None:
         """Give the speaker the routes of ``table`` for ``address``, by difference."""
@@ -450,7 +447,8 @@ class Announcer:
                     log.info("peer %s: source address %s is present now", entry.peer.name,
                              source)
                     entry.problem = None
-                    await self._start_peer(entry)
+                    if not entry.started:  # a running session retries by itself
+                        await self._start_peer(entry)
                 elif entry.problem is None and not present:
                     entry.problem = SOURCE_ABSENT
                     log.warning("peer %s: source address %s went away", entry.peer.name,
@@ -482,8 +480,13 @@ class Announcer:
     def report(self) -> Report:
         """A snapshot for the status endpoint."""
         outcome = self._outcome
-        sessions = tuple(self._session_report(entry)
-                         for _, entry in sorted(self._peers.items()))
+        speaker = self._speaker
+        sessions = tuple(
+            session_report(entry.peer, entry.spec, entry.problem,
+                           self._sent.get(entry.address, {}),
+                           speaker.peer_status(entry.address)
+                           if entry.started and speaker is not None else None)
+            for _, entry in sorted(self._peers.items()))
         notes = tuple(outcome.notes) if outcome is not None else ()
         if self._state_error:
             notes = (*notes, self._state_error)
@@ -493,50 +496,7 @@ class Announcer:
         return Report(self.node, self._config_valid, self._last_error, self._problems,
                       notes, self.reloads, self.failed_reloads, sessions,
                       outcome.plan.services, len(outcome.plan.routes), outcome.plan.withheld,
-                      self._pools(outcome))
-
-    def _session_report(self, entry: _Peer) -> SessionReport:
-        peer, spec = entry.peer, entry.spec
-        router_id = str(spec.config.router_id) if spec is not None else peer.router_id or ""
-        table = self._sent.get(entry.address, {})
-        waiting = entry.problem or "not started"
-        report = SessionReport(
-            name=peer.name, address=peer.peer_address, port=peer.peer_port,
-            source_address=peer.source_address, local_asn=peer.my_asn,
-            peer_asn=peer.peer_asn, router_id=router_id, passive=peer.passive,
-            state="not started", problem=entry.problem, uptime=None, last_error=None,
-            capabilities=(), routes_planned=len(table), routes_sent=0, updates_sent=0,
-            not_sent=tuple(NotSent(prefix, waiting) for prefix in sorted(table)),
-            graceful_restart=peer.enable_graceful_restart, md5=bool(peer.password))
-        if not entry.started or self._speaker is None:
-            return report
-        status = self._speaker.peer_status(entry.address)
-        state = status.state.value
-        if status.state is State.ESTABLISHED:
-            not_sent = tuple(sorted((NotSent(str(prefix), reason)
-                                     for (_, prefix), reason in status.unsent.items()),
-                                    key=lambda missing: missing.prefix))
-        else:
-            not_sent = tuple(NotSent(prefix, f"session {state}") for prefix in sorted(table))
-        return replace(
-            report, state=state, uptime=status.uptime, last_error=status.last_error or None,
-            capabilities=capability_names(status.capabilities) if status.capabilities else (),
-            routes_sent=status.advertised, updates_sent=status.updates_sent, not_sent=not_sent)
-
-    def _pools(self, outcome: Outcome) -> tuple[PoolReport, ...]:
-        in_use: dict[str, int] = {}
-        for allocation in outcome.allocations.values():
-            if allocation.pool is not None:
-                in_use[allocation.pool] = in_use.get(allocation.pool, 0) + len(allocation.ips)
-        reports = []
-        for pool in outcome.config.pools:
-            size = sum(last - first + 1 for spans in pool_ranges(pool).values()
-                       for first, last in spans)
-            reports.append(PoolReport(pool.name, size, in_use.get(pool.name, 0)))
-        return tuple(reports)
-
-    def plan_peers(self) -> tuple[PeerPlan, ...]:
-        return self._outcome.plan.peers if self._outcome is not None else ()
+                      pool_reports(outcome))
 
 
 def _count(items: Sized, noun: str) -> str:

@@ -48,6 +48,9 @@ DEFAULT_CONNECT_TIME = 10.0
 GR_RESTART_TIME = 120
 """Seconds a peer keeps our routes while we restart (RFC 4724 §3); FRR's default."""
 CONNECT_TIMEOUT = 10.0
+SOURCE_ABSENT = "source address absent"
+"""The problem of a BGPPeer whose ``sourceAddress`` is on no interface (as the plan says it)."""
+PASSIVE_WITHOUT_LISTEN = "passive, but no --listen address to accept its connection on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,21 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
         next_hop=settings.next_hop_ipv4 if ipv6_transport else None,
         next_hop6=None if ipv6_transport else settings.next_hop_ipv6,
         passive=peer.passive, extended_next_hop=ipv6_transport)
+
+
+def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str | None:
+    """Why ``peer`` cannot be started on this node, if it cannot: the plan's reason (its source
+    address is absent), a passive peer with nothing to accept it, or a password kept in a
+    Kubernetes Secret, which the announcer does not read (a session without the MD5 key the
+    router expects would only be refused)."""
+    if planned:
+        return planned
+    if peer.passive and not listening:
+        return PASSIVE_WITHOUT_LISTEN
+    if peer.password_secret and not peer.password:
+        return (f"passwordSecret {peer.password_secret!r} names a Kubernetes Secret, which is "
+                "not read here: give spec.password")
+    return None
 
 
 def plan_attributes(route: RoutePlan) -> tuple[PathAttribute, ...]:

@@ -210,6 +210,11 @@ async def test_a_source_address_that_goes_away_is_reported(tmp_path: Path) -> No
         await world.announcer.recheck()
         late = {s.name: s for s in world.announcer.report().sessions}["late"]
         assert late.problem == "source address absent"
+        world.absent.clear()  # back again: the running session was never stopped
+        await world.announcer.recheck()
+        late = {s.name: s for s in world.announcer.report().sessions}["late"]
+        assert late.problem is None and late.state == "Established"
+        assert world.router.ups(LATE_SOURCE) == 1
 
 
 @pytest.mark.asyncio
