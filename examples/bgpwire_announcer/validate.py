@@ -168,24 +168,44 @@ def _describe(labels: dict[str, str]) -> str:
     return f"a node labelled {shown} (no Node documents given)"
 
 
+class NodeSets:
+    """The known nodes, and for each selector list the names of the nodes it selects (computed
+    once per list: rules 4 and 5 compare every pair of peers and of advertisements)."""
+
+    def __init__(self, nodes: Sequence[Node]) -> None:
+        self.labels = {node.name: {"kubernetes.io/hostname": node.name, **dict(node.labels)}
+                       for node in nodes}  # the hostname label as the kubelet sets it
+        self._selected: dict[tuple[LabelSelector, ...], frozenset[str]] = {}
+
+    def selected(self, selectors: tuple[LabelSelector, ...]) -> frozenset[str]:
+        found = self._selected.get(selectors)
+        if found is None:
+            found = frozenset(name for name, labels in self.labels.items()
+                              if any_matches(selectors, labels))
+            self._selected[selectors] = found
+        return found
+
+    def shared(self, first: tuple[LabelSelector, ...],
+               second: tuple[LabelSelector, ...]) -> str | None:
+        """A node both lists select, as a message names it, or None when they select disjoint
+        sets. With Node documents the known nodes decide; without any, two lists overlap when
+        some set of labels satisfies both, since any such node may join the cluster."""
+        if self.labels:
+            common = self.selected(first) & self.selected(second)
+            return f"node {min(common)}" if common else None
+        everything = (LabelSelector(),)
+        for a in first or everything:
+            for b in second or everything:
+                joint = _joint_labels(a, b)
+                if joint is not None:
+                    return _describe(joint)
+        return None
+
+
 def shared_node(first: tuple[LabelSelector, ...], second: tuple[LabelSelector, ...],
                 nodes: Sequence[Node]) -> str | None:
-    """A node both selector lists select, as a message names it, or None when they select
-    disjoint sets. With Node documents the known nodes decide; without any, two lists overlap
-    when some set of labels would satisfy both, since any such node may join the cluster."""
-    if nodes:
-        for node in sorted(nodes, key=lambda n: n.name):
-            labels = {"kubernetes.io/hostname": node.name, **dict(node.labels)}  # as the kubelet
-            if any_matches(first, labels) and any_matches(second, labels):
-                return f"node {node.name}"
-        return None
-    everything = (LabelSelector(),)
-    for a in first or everything:
-        for b in second or everything:
-            joint = _joint_labels(a, b)
-            if joint is not None:
-                return _describe(joint)
-    return None
+    """:meth:`NodeSets.shared` for one pair."""
+    return NodeSets(nodes).shared(first, second)
 
 
 # --- the checks -----------------------------------------------------------------------------
@@ -415,9 +435,10 @@ def _check_shared_peer_addresses(config: Config, report: _Report) -> None:
         address = _ip(peer.peer_address)
         if address is not None:
             groups[(str(address), peer.vrf or "")].append(peer)
+    node_sets = NodeSets(config.nodes)
     for (shared_address, _), peers in groups.items():
         for first, second in combinations(sorted(peers, key=lambda p: p.origin.ref), 2):
-            node = shared_node(first.node_selectors, second.node_selectors, config.nodes)
+            node = node_sets.shared(first.node_selectors, second.node_selectors)
             if node is not None:
                 report.add([first.origin, second.origin], "spec.peerAddress", shared_address,
                            f"both peers are selected on {node}; BGPPeers with the same "
@@ -441,6 +462,7 @@ def _check_local_pref(config: Config, entries: dict[str, tuple[PoolEntry, ...]],
     selected = {a.origin: {p.name for p in selected_pools(a, config)} for a in advertisements}
     announcing = [node for node in config.nodes
                   if not any(key == EXCLUDE_LABEL for key, _ in node.labels)]
+    node_sets = NodeSets(announcing)
     for first, second in combinations(advertisements, 2):
         if first.local_pref == second.local_pref:
             continue
@@ -455,10 +477,9 @@ def _check_local_pref(config: Config, entries: dict[str, tuple[PoolEntry, ...]],
             continue
         if first.peers and second.peers and not set(first.peers) & set(second.peers):
             continue
-        nodes = announcing if config.nodes else []
         if config.nodes and not announcing:
-            continue
-        node = shared_node(first.node_selectors, second.node_selectors, nodes)
+            continue  # every known node is excluded: nothing is announced at all
+        node = node_sets.shared(first.node_selectors, second.node_selectors)
         if node is None:
             continue
         shared_peers = sorted(set(first.peers) & set(second.peers)) if first.peers and \
