@@ -296,7 +296,15 @@ def _files(paths: Sequence[str | os.PathLike[str]], problems: list[Problem],
 
 
 def _walk(directory: Path) -> Iterator[Path]:
+    """Config files under ``directory``; links are followed, each real directory once (a link
+    back to a parent would otherwise never end)."""
+    visited: set[Path] = set()
     for root, dirs, files in os.walk(directory, followlinks=True):
+        real = Path(root).resolve()
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and name.endswith(SUFFIXES):
@@ -318,7 +326,8 @@ def _parse(file: Path, problems: list[Problem]) -> list[_Document]:
             bodies = list(yaml.load_all(text, Loader=_YAML_LOADER))
         except yaml.YAMLError:
             reason = " ".join(str(error).split())
-            problems.append(Problem((str(file),), "file", str(file), f"not YAML: {reason}"))
+            what = "neither JSON nor YAML" if json_file else "not YAML"
+            problems.append(Problem((str(file),), "file", str(file), f"{what}: {reason}"))
             return []
     out: list[_Document] = []
     for index, body in enumerate(bodies, start=1):

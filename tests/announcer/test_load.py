@@ -428,3 +428,19 @@ def test_unquoted_colon_numbers_stay_strings_as_in_kubectl(tmp_path: Path) -> No
     assert loaded.config.advertisements[0].local_pref == 100
     assert loaded.config.peers[0].peer_address == "2001:1:2:3:4:5:6:7"
     assert loaded.config.nodes[0].labels == (("since", "2024-01-01"),)
+
+
+def test_a_link_back_to_a_parent_directory_is_read_once(tmp_path: Path) -> None:
+    write(tmp_path / "pools.yaml", [pool("p", "10.0.0.0/24")])
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    loaded = load_paths([tmp_path])
+    assert loaded.problems == ()
+    assert [p.name for p in loaded.config.pools] == ["p"]
+
+
+def test_a_broken_json_file_names_both_formats(tmp_path: Path) -> None:
+    file = tmp_path / "broken.json"
+    file.write_text('{"apiVersion": "v1", "kind": "List", "items": [')
+    (problem,) = load_paths([file]).problems
+    assert problem.reason.startswith("neither JSON nor YAML: ")
