@@ -11,7 +11,13 @@ Nothing here reads a clock or touches a socket: time comes in as ``now`` argumen
 
 from __future__ import annotations
 
-from bgpwire.rib.adj_in import AdjRibIn, RibChange, max_prefixes_error, max_prefixes_notification
+from bgpwire.rib.adj_in import (
+    AdjRibIn,
+    RibChange,
+    WithdrawnRoutes,
+    max_prefixes_error,
+    max_prefixes_notification,
+)
 from bgpwire.rib.adj_out import AdjRibOut, end_of_rib, message_attributes
 from bgpwire.rib.export import (
     DEFAULT_LOCAL_PREF,
@@ -33,6 +39,7 @@ __all__ = [
     "RibChange",
     "Route",
     "RouteKey",
+    "WithdrawnRoutes",
     "end_of_rib",
     "max_prefixes_error",
     "max_prefixes_notification",

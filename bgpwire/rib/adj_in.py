@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Address, IPv6Network
-from typing import cast
+from typing import cast, overload
 
 from bgpwire.attributes import AS4Path, ASPath, NextHop, PathAttribute
 from bgpwire.constants import AFI, CeaseSubcode
@@ -39,15 +39,25 @@ from bgpwire.rib.route import (
     decoded_route,
     route_attributes_of,
     stale_copy,
+    unchecked_route,
 )
 
-__all__ = ["AdjRibIn", "RibChange", "max_prefixes_error", "max_prefixes_notification"]
+__all__ = [
+    "AdjRibIn",
+    "RibChange",
+    "WithdrawnRoutes",
+    "max_prefixes_error",
+    "max_prefixes_notification",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class RibChange:
     """What one :meth:`AdjRibIn.apply` (or a sweep) changed.
 
+    ``withdrawn`` of a whole table is lazy: dropping a million routes takes the table away in
+    one step, and the routes are built only if someone reads them (events are news, and a
+    reader that never looks pays nothing; see :class:`WithdrawnRoutes`).
     ``replaced`` pairs the route that was there with the one now in its place (a stale route
     re-announced unchanged shows up here too, as its stale mark went away). ``rejected`` lists
     announced prefixes that were not installed: the UPDATE was treated as withdraw, or the path
@@ -57,7 +67,9 @@ class RibChange:
 
     announced: tuple[Route, ...] = ()
     replaced: tuple[tuple[Route, Route], ...] = ()
-    withdrawn: tuple[Route, ...] = ()
+    withdrawn: Sequence[Route] = ()
+    """A tuple, or for :meth:`AdjRibIn.clear` and :meth:`AdjRibIn.sweep_stale` a
+    :class:`WithdrawnRoutes` that builds each route when read."""
     rejected: tuple[RouteKey, ...] = ()
     end_of_rib: Family | None = None
     over_limit: tuple[Family, ...] = ()
@@ -141,9 +153,72 @@ def _wire_keys(prefixes: Sequence[NLRIItem], afi: int) -> list[int] | None:
     return [value << 9 | length | tag for value, length in prefix_values(data, afi)]
 
 
+def _table_routes(family: Family, table: Mapping[int, _Path]) -> Iterator[Route]:
+    """Every route of one family's table, built with :func:`_item` and :func:`_route` inlined:
+    a full table is a million of them."""
+    afi = AFI.IPV6 if family.afi == AFI.IPV6 else AFI.IPV4
+    build, new_route, stale = network, unchecked_route, stale_copy
+    shift, mask = _PATH_SHIFT, _VALUE_MASK
+    for key, (attributes, next_hop, link_local, is_stale) in list(table.items()):
+        net = build(afi, (key >> 9) & mask, key & 0xFF)
+        prefix: NLRIItem = PathPrefix((key >> shift) - 1, net) if key >> shift else net
+        route = new_route(family, prefix, attributes, next_hop, link_local)
+        yield stale(route) if is_stale else route
+
+
 def _route(family: Family, prefix: NLRIItem, path: _Path) -> Route:
     route = decoded_route(family, prefix, path[0], path[1], path[2])
     return stale_copy(route) if path[3] else route
+
+
+class WithdrawnRoutes(Sequence[Route]):
+    """Routes taken out of an :class:`AdjRibIn` in bulk, built one by one when read.
+
+    It holds the removed part of the table (compact keys and shared value tuples), so taking
+    it costs nothing per route. Iterating builds each :class:`Route` again (equal routes, not
+    the same objects); indexing builds them all once and keeps them. It compares equal to any
+    sequence of the same routes.
+    """
+
+    __slots__ = ("_built", "_length", "_parts")
+
+    def __init__(self, parts: Sequence[tuple[Family, Mapping[int, _Path]]]) -> None:
+        self._parts = tuple((family, table) for family, table in parts if table)
+        self._length = sum(len(table) for _, table in self._parts)
+        self._built: tuple[Route, ...] | None = None
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Route]:
+        if self._built is not None:
+            yield from self._built
+            return
+        for family, table in self._parts:
+            yield from _table_routes(family, table)
+
+    @overload
+    def __getitem__(self, index: int) -> Route: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Route, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Route | tuple[Route, ...]:
+        if self._built is None:
+            self._built = tuple(iter(self))
+        return self._built[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(other) == self._length and all(
+            a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"WithdrawnRoutes({self._length} routes)"
 
 
 class AdjRibIn:
@@ -184,8 +259,7 @@ class AdjRibIn:
         """Every route, or those of ``family``."""
         families = list(self._tables) if family is None else [family]
         for name in families:
-            for key, path in list(self._tables.get(name, {}).items()):
-                yield _route(name, _item(key), path)
+            yield from _table_routes(name, self._tables.get(name, {}))
 
     def get(self, family: Family, prefix: NLRIItem) -> Route | None:
         table = self._tables.get(family)
@@ -341,26 +415,29 @@ class AdjRibIn:
         Call it on the peer's End-of-RIB for the family, or when the restart timer (or the
         selection deferral timer) expires.
         """
-        removed: list[Route] = []
+        parts: list[tuple[Family, Mapping[int, _Path]]] = []
         for name in self._families(None if family is None else (family,)):
             table = self._tables[name]
-            stale = [key for key, path in table.items() if path[3]]
-            removed.extend(_route(name, _item(key), table.pop(key)) for key in stale)
-        return RibChange(withdrawn=tuple(removed))
+            kept = {key: path for key, path in table.items() if not path[3]}
+            if len(kept) == len(table):
+                continue
+            if kept:
+                parts.append((name, {key: path for key, path in table.items() if path[3]}))
+                self._tables[name] = kept
+            else:  # all stale: the table itself goes
+                parts.append((name, self._tables.pop(name)))
+        return RibChange(withdrawn=WithdrawnRoutes(parts))
 
     def clear(self, families: Iterable[Family] | None = None) -> RibChange:
         """Drop every route of ``families`` (default: all): the session ended without Graceful
         Restart, or for families the peer did not preserve (RFC 4271 §8.2.2, RFC 4724 §4.2)."""
-        removed: list[Route] = []
         if families is None:
             self._end_of_rib.clear()
         else:
             families = list(families)
             self._end_of_rib.difference_update(families)
-        for family in self._families(families):
-            removed.extend(_route(family, _item(key), path)
-                           for key, path in self._tables.pop(family).items())
-        return RibChange(withdrawn=tuple(removed))
+        parts = [(family, self._tables.pop(family)) for family in self._families(families)]
+        return RibChange(withdrawn=WithdrawnRoutes(parts))
 
     def _families(self, families: Iterable[Family] | None) -> list[Family]:
         if families is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from bgpwire.families import Family
@@ -45,10 +45,12 @@ class PeerDown(SpeakerEvent):
 @dataclass(frozen=True, slots=True)
 class RoutesReceived(SpeakerEvent):
     """The peer's Adj-RIB-In changed: routes new or changed, and routes gone (withdrawn by the
-    peer, or removed by the speaker: session down, stale routes swept, peer removed)."""
+    peer, or removed by the speaker: session down, stale routes swept, peer removed). When a
+    whole table goes, ``withdrawn`` builds its routes only as they are read
+    (:class:`~bgpwire.rib.WithdrawnRoutes`)."""
 
     announced: tuple[Route, ...]
-    withdrawn: tuple[Route, ...]
+    withdrawn: Sequence[Route]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,69 @@
+"""Whole-table removals from the Adj-RIB-In: WithdrawnRoutes builds the routes only when read."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+from bgpwire.context import Negotiated
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.prefixes import PathPrefix
+from bgpwire.rib import AdjRibIn, Route, WithdrawnRoutes
+from tests.test_rib_in import LL6, LOCAL_AS, NH4, NH6, P1, P2, Q1, Q2, announce4, announce6, wire
+
+
+def filled() -> tuple[AdjRibIn, list[Route]]:
+    rib = AdjRibIn(LOCAL_AS)
+    rib.apply(wire(announce4(P1, P2)))
+    rib.apply(wire(announce6(Q1, Q2, next_hops=(NH6, LL6))))
+    routes = list(rib.routes())
+    assert len(routes) == 4
+    return rib, routes
+
+
+def test_clear_hands_over_the_table_and_reads_back_the_same_routes() -> None:
+    rib, before = filled()
+    change = rib.clear()
+    withdrawn = change.withdrawn
+    assert isinstance(withdrawn, WithdrawnRoutes)
+    assert len(rib) == 0 and rib.counts() == {} and len(withdrawn) == 4 and change
+    assert list(withdrawn) == before and list(withdrawn) == before  # read twice
+    assert withdrawn == tuple(before) and withdrawn == before and withdrawn != before[:3]
+    assert withdrawn[0] == before[0] and withdrawn[-1].link_local == LL6
+    assert withdrawn[1:3] == tuple(before[1:3])
+    assert hash(withdrawn) == hash(tuple(before))
+    assert "4 routes" in repr(withdrawn)
+
+
+def test_clear_of_one_family_leaves_the_other() -> None:
+    rib, _ = filled()
+    withdrawn = rib.clear([IPV6_UNICAST]).withdrawn
+    assert {r.prefix for r in withdrawn} == {Q1, Q2}
+    assert [r.prefix for r in rib.routes()] == [P1, P2]
+    assert not rib.clear([IPV6_UNICAST])  # nothing left to drop: an empty change
+    assert len(rib.clear([IPV6_UNICAST]).withdrawn) == 0
+
+
+def test_the_table_filled_again_does_not_change_what_was_withdrawn() -> None:
+    rib, before = filled()
+    withdrawn = rib.clear().withdrawn
+    rib.apply(wire(announce4(P1, next_hop=NH4)))
+    assert list(withdrawn) == before and len(rib) == 1
+
+
+def test_sweep_hands_over_only_the_stale_routes() -> None:
+    rib, _ = filled()
+    rib.mark_stale()
+    rib.apply(wire(announce4(P1)))  # re-announced: fresh again
+    swept = rib.sweep_stale().withdrawn
+    assert sorted(str(r.prefix) for r in swept) == sorted(str(p) for p in (P2, Q1, Q2))
+    assert all(r.stale for r in swept)
+    assert [(r.prefix, r.stale) for r in rib.routes()] == [(P1, False)]
+    assert len(rib.sweep_stale().withdrawn) == 0
+
+
+def test_path_identifiers_survive_the_compact_keys() -> None:
+    ctx = Negotiated(add_path=frozenset({IPV4_UNICAST}))
+    rib = AdjRibIn(LOCAL_AS)
+    items = (PathPrefix(1, P1), PathPrefix(7, P1), PathPrefix(0, IPv4Network("10.9.0.0/16")))
+    rib.apply(wire(announce4(*items), ctx))  # type: ignore[arg-type]
+    assert sorted(map(str, (r.prefix for r in rib.clear().withdrawn))) == sorted(map(str, items))
