@@ -2,7 +2,7 @@
 
 :class:`Announcer` computes the plan (:mod:`.pipeline`), keeps the state file, turns each
 BGPPeer selected for this node into a bgpwire peer (:mod:`.speakers`) and gives each peer the
-routes the plan has for it. After that it only applies differences:
+routes the plan has for it (:mod:`.peers`). After that it only applies differences:
 
 * **Reload** (SIGHUP, or a change of the files seen by polling once a second): a configuration
   that fails validation changes nothing (status shows why). Otherwise routes are compared per
@@ -29,15 +29,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence, Sized
-from dataclasses import dataclass, field, replace
-from ipaddress import IPv4Address, IPv6Address, ip_network
-from typing import Literal
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv6Address
 
-from bgpwire.aio import sockopts
 from bgpwire.errors import LocalProtocolError
 from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, Speaker
 from bgpwire_announcer.allocate import Assignment
-from bgpwire_announcer.diff import RouteTable, group_by_attributes, route_changes
 from bgpwire_announcer.interfaces import (
     AddressPresence,
     address_present,
@@ -45,24 +42,18 @@ from bgpwire_announcer.interfaces import (
     route_source_ipv4,
     router_id_from_name,
 )
-from bgpwire_announcer.model import BGPPeer, RoutePlan
+from bgpwire_announcer.model import BGPPeer
+from bgpwire_announcer.peers import Changes, PeerSet, StopMode
 from bgpwire_announcer.pipeline import Outcome, Refused, compute
 from bgpwire_announcer.plan import routes_by_peer
 from bgpwire_announcer.report import Report
-from bgpwire_announcer.snapshot import pool_reports, session_report
-from bgpwire_announcer.speakers import (
-    SOURCE_ABSENT,
-    NodeSettings,
-    peer_problem,
-    peer_spec,
-    plan_attributes,
-)
+from bgpwire_announcer.snapshot import pool_reports
+from bgpwire_announcer.speakers import NodeSettings, peer_spec
 from bgpwire_announcer.state import StateError, StateFile
 from bgpwire_announcer.watch import ChangeWatcher
 
 log = logging.getLogger("bgpwire_announcer")
 
-StopMode = Literal["withdraw", "graceful"]
 DEFAULT_POLL_INTERVAL = 1.0
 DEFAULT_RECHECK_INTERVAL = 3.0
 DEFAULT_ASN = 64512
@@ -75,33 +66,6 @@ class StartError(Exception):
     def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.problems = tuple(problems)
-
-
-@dataclass(slots=True)
-class _Peer:
-    """One BGPPeer selected for this node, as the runtime holds it."""
-
-    peer: BGPPeer
-    spec: PeerSpec | None
-    """``None`` when the BGPPeer cannot be made a session (``problem`` says why)."""
-    problem: str | None
-    started: bool = False
-
-    @property
-    def address(self) -> str:
-        return sockopts.normalize_address(self.peer.peer_address)
-
-
-@dataclass(slots=True)
-class ReloadResult:
-    """What one reload did (also logged)."""
-
-    applied: bool
-    announced: int = 0
-    withdrawn: int = 0
-    peers_added: list[str] = field(default_factory=list)
-    peers_removed: list[str] = field(default_factory=list)
-    peers_reset: list[str] = field(default_factory=list)
 
 
 class Announcer:
@@ -130,9 +94,7 @@ class Announcer:
         self._recheck_interval = recheck_interval
         self._restarting = False
         self._outcome: Outcome | None = None
-        self._peers: dict[str, _Peer] = {}
-        self._sent: dict[str, dict[str, RoutePlan]] = {}
-        """Per peer address: the routes given to the speaker for it."""
+        self._peers: PeerSet | None = None
         self._speaker: Speaker | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
@@ -182,13 +144,17 @@ class Announcer:
         self._speaker = Speaker(asn, router_id, listen=self._listen,
                                 restarting=self._restarting)
         await self._speaker.start()
+        peers = self._peers = PeerSet(self._speaker, self._make_spec)
         self._tasks.append(asyncio.create_task(self._read_events(self._speaker)))
         async with self._lock:
-            await self._apply(outcome, ReloadResult(applied=True))
+            await self._apply(peers, outcome, Changes(applied=True))
         self._tasks.append(asyncio.create_task(self._watch()))
         self._tasks.append(asyncio.create_task(self._recheck()))
         log.info("node %s: %s, %s, %s", self.node, _count(outcome.plan.services, "service"),
                  _count(outcome.plan.routes, "route"), _count(self._peers, "peer"))
+
+    def _make_spec(self, peer: BGPPeer) -> PeerSpec:
+        return peer_spec(peer, self._settings, route_source=self._route_source)
 
     async def _compute(self, remembered: Mapping[str, Assignment]) -> Outcome:
         """:func:`~.pipeline.compute` in a worker thread: reading and planning 10,000 services
@@ -206,10 +172,11 @@ class Announcer:
             raise StartError(str(error)) from None
 
     def _speaker_identity(self, outcome: Outcome) -> tuple[int, IPv4Address]:
-        selected = sorted(self._selected(outcome), key=lambda peer: peer.name)
-        for peer in selected:
-            spec, _ = self._spec(peer)
-            if spec is not None:
+        """The speaker's default AS and router ID: those of the first peer by name (each
+        peer's session carries its own anyway)."""
+        for peer in sorted(self._selected(outcome), key=lambda peer: peer.name):
+            with contextlib.suppress(LocalProtocolError, ValueError):
+                spec = self._make_spec(peer)
                 return spec.config.local_as, spec.config.router_id
         return DEFAULT_ASN, self._settings.router_id or router_id_from_name(self.node)
 
@@ -226,40 +193,23 @@ class Announcer:
         for task in self._tasks[1:]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        speaker = self._speaker
-        if speaker is None:
-            return
-        async with self._lock:
-            for entry in list(self._peers.values()):
-                graceful = mode == "graceful" or (
-                    mode is None and self._negotiated_graceful_restart(entry))
-                if entry.started and not graceful:
-                    entry.started = False
-                    await speaker.remove_peer(entry.address, reason)
-            # Whoever is left goes without a NOTIFICATION: helpers keep the routes.
-            await speaker.close(reason, graceful=mode != "withdraw")
+        if self._peers is not None:
+            async with self._lock:
+                await self._peers.stop(mode, reason)
         if self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._tasks[0], 5)
         self._tasks.clear()
 
-    def _negotiated_graceful_restart(self, entry: _Peer) -> bool:
-        """The BGPPeer asks for graceful restart and the router agreed: only then does a
-        dropped connection keep the routes (elsewhere it would leave them until the hold
-        timer expires, so a withdrawal is better)."""
-        if not entry.started or not entry.peer.enable_graceful_restart:
-            return False
-        capabilities = self.speaker.peer_status(entry.address).capabilities
-        return capabilities is not None and capabilities.graceful_restart
-
     # --- reload -----------------------------------------------------------------------------
 
-    async def reload(self) -> ReloadResult:
+    async def reload(self) -> Changes:
         """Read the files again and apply what changed; a refused configuration changes
         nothing (status shows the problems)."""
-        if self._speaker is None:
+        peers = self._peers
+        if peers is None:
             log.info("reload asked before the announcer started: the start reads the files")
-            return ReloadResult(applied=False)
+            return Changes(applied=False)
         async with self._lock:
             current = self._outcome
             remembered = current.assignments if current is not None else {}
@@ -274,16 +224,16 @@ class Announcer:
                           "problems", len(refused.problems))
                 for problem in refused.problems:
                     log.error("  %s", problem)
-                return ReloadResult(applied=False)
+                return Changes(applied=False)
             except Exception as error:  # a reader bug must not stop the sessions
                 self.failed_reloads += 1
                 self._config_valid = False
                 self._last_error = f"reload failed: {error!r}"
                 self._problems = (self._last_error,)
                 log.exception("reload failed; still running the previous configuration")
-                return ReloadResult(applied=False)
+                return Changes(applied=False)
             self._settings = self._with_next_hops(self._settings)
-            result = await self._apply(outcome, ReloadResult(applied=True))
+            result = await self._apply(peers, outcome, Changes(applied=True))
             self.reloads += 1
             log.info("reload applied: %d routes announced, %d withdrawn; peers added %s, "
                      "removed %s, reset %s", result.announced, result.withdrawn,
@@ -300,7 +250,7 @@ class Announcer:
 
     # --- applying a plan --------------------------------------------------------------------
 
-    async def _apply(self, outcome: Outcome, result: ReloadResult) -> ReloadResult:
+    async def _apply(self, peers: PeerSet, outcome: Outcome, changes: Changes) -> Changes:
         previous = self._outcome
         self._outcome = outcome
         self._config_valid = True
@@ -308,109 +258,15 @@ class Announcer:
         self._problems = ()
         if previous is not None and previous.assignments != outcome.assignments:
             self._save_state(outcome)
-        wanted = {peer.name: peer for peer in self._selected(outcome)}
         problems = {peer.name: peer.problem for peer in outcome.plan.peers}
-        tables = routes_by_peer(outcome.plan)
-        for name in [name for name in self._peers if name not in wanted]:
-            await self._remove(name)
-            result.peers_removed.append(name)
-        for name, peer in sorted(wanted.items()):
-            spec, error = self._spec(peer)
-            problem = error or peer_problem(peer, problems.get(name),
-                                            listening=self._settings.listening)
-            entry = _Peer(peer, spec, problem)
-            old = self._peers.get(name)
-            if old is not None and old.address != entry.address:
-                await self._remove(name)
-                result.peers_removed.append(name)
-                old = None
-            table = tables.get(name, {})
-            self._push(entry.address, table, result)
-            if old is None:
-                self._peers[name] = entry
-                await self._start_peer(entry)
-                result.peers_added.append(name)
-            elif old.spec != entry.spec or old.problem != entry.problem:
-                await self._change_peer(old, entry, result)
-            else:
-                old.peer = peer  # the same session; fields it does not use may differ
-        return result
+        await peers.apply(self._selected(outcome), problems, routes_by_peer(outcome.plan),
+                                listening=self._settings.listening, changes=changes)
+        return changes
 
-    def _selected(self, outcome: Outcome) -> list[BGPPeer]:
+    @staticmethod
+    def _selected(outcome: Outcome) -> list[BGPPeer]:
         names = {plan.name for plan in outcome.plan.peers}
         return [peer for peer in outcome.config.peers if peer.name in names]
-
-    def _spec(self, peer: BGPPeer) -> tuple[PeerSpec | None, str | None]:
-        """The session of ``peer``, or why it cannot be made (a value bgpwire refuses that
-        validation let through: the peer gets that problem, the others carry on)."""
-        try:
-            return peer_spec(peer, self._settings, route_source=self._route_source), None
-        except (LocalProtocolError, ValueError) as error:
-            return None, f"cannot be configured: {error}"
-
-    def _push(self, address: str, table: RouteTable, result: ReloadResult) -> None:
-        """Give the speaker the routes of ``table`` for ``address``, by difference."""
-        speaker = self.speaker
-        sent = self._sent.setdefault(address, {})
-        changes = route_changes(sent, table)
-        if changes.withdraw:
-            speaker.withdraw_many((ip_network(prefix) for prefix in changes.withdraw),
-                                  peer=address)
-            for prefix in changes.withdraw:
-                del sent[prefix]
-        for routes in group_by_attributes(changes.announce).values():
-            speaker.announce_many((ip_network(route.prefix) for route in routes),
-                                  attributes=plan_attributes(routes[0]), peer=address)
-            for route in routes:
-                sent[route.prefix] = route
-        result.announced += len(changes.announce)
-        result.withdrawn += len(changes.withdraw)
-
-    async def _start_peer(self, entry: _Peer) -> None:
-        if entry.problem is not None or entry.spec is None:
-            log.warning("peer %s (%s) not started: %s", entry.peer.name, entry.address,
-                        entry.problem)
-            return
-        try:
-            await self.speaker.add_peer(entry.spec)
-        except (LocalProtocolError, OSError) as error:
-            entry.problem = f"cannot start: {error}"
-            log.error("peer %s (%s): %s", entry.peer.name, entry.address, entry.problem)
-            return
-        entry.started = True
-
-    async def _change_peer(self, old: _Peer, entry: _Peer, result: ReloadResult) -> None:
-        self._peers[entry.peer.name] = entry
-        if old.started and entry.problem is None and entry.spec is not None:
-            entry.started = True
-            if old.spec != entry.spec:
-                await self.speaker.update_peer(entry.spec, f"BGPPeer {entry.peer.name} changed")
-                result.peers_reset.append(entry.peer.name)
-            return
-        if old.started:
-            await self.speaker.remove_peer(entry.address, entry.problem or "")
-            self._sent.pop(entry.address, None)
-            self._push(entry.address, self._table_of(entry.peer.name), result)
-            result.peers_reset.append(entry.peer.name)
-            log.warning("peer %s stopped: %s", entry.peer.name, entry.problem)
-            return
-        await self._start_peer(entry)
-        if entry.started:
-            result.peers_added.append(entry.peer.name)
-
-    def _table_of(self, name: str) -> RouteTable:
-        if self._outcome is None:
-            return {}
-        return routes_by_peer(self._outcome.plan).get(name, {})
-
-    async def _remove(self, name: str) -> None:
-        entry = self._peers.pop(name)
-        sent = self._sent.pop(entry.address, {})
-        if entry.started:
-            await self.speaker.remove_peer(entry.address, f"BGPPeer {name} removed")
-        elif sent:
-            self.speaker.withdraw_many((ip_network(prefix) for prefix in sent),
-                                       peer=entry.address)
 
     def _save_state(self, outcome: Outcome) -> None:
         if self._state is None:
@@ -437,22 +293,9 @@ class Announcer:
     async def recheck(self) -> None:
         """Start the peers whose source address has appeared; report those whose address
         went away (their session then fails and retries by itself)."""
-        async with self._lock:
-            for entry in self._peers.values():
-                source = entry.peer.source_address
-                if source is None or entry.peer.freebind:
-                    continue
-                present = self._presence(source)
-                if entry.problem == SOURCE_ABSENT and present:
-                    log.info("peer %s: source address %s is present now", entry.peer.name,
-                             source)
-                    entry.problem = None
-                    if not entry.started:  # a running session retries by itself
-                        await self._start_peer(entry)
-                elif entry.problem is None and not present:
-                    entry.problem = SOURCE_ABSENT
-                    log.warning("peer %s: source address %s went away", entry.peer.name,
-                                source)
+        if self._peers is not None:
+            async with self._lock:
+                await self._peers.recheck(self._presence)
 
     # --- events -----------------------------------------------------------------------------
 
@@ -470,23 +313,14 @@ class Announcer:
                             event.address, cause)
 
     def _name_of(self, address: str) -> str:
-        for name, entry in self._peers.items():
-            if entry.address == sockopts.normalize_address(address):
-                return name
-        return "(removed)"
+        return self._peers.name_of(address) if self._peers is not None else "?"
 
     # --- status -----------------------------------------------------------------------------
 
     def report(self) -> Report:
         """A snapshot for the status endpoint."""
         outcome = self._outcome
-        speaker = self._speaker
-        sessions = tuple(
-            session_report(entry.peer, entry.spec, entry.problem,
-                           self._sent.get(entry.address, {}),
-                           speaker.peer_status(entry.address)
-                           if entry.started and speaker is not None else None)
-            for _, entry in sorted(self._peers.items()))
+        sessions = self._peers.reports() if self._peers is not None else ()
         notes = tuple(outcome.notes) if outcome is not None else ()
         if self._state_error:
             notes = (*notes, self._state_error)
