@@ -143,7 +143,11 @@ class Announcer:
         asn, router_id = self._speaker_identity(outcome)
         self._speaker = Speaker(asn, router_id, listen=self._listen,
                                 restarting=self._restarting)
-        await self._speaker.start()
+        try:
+            await self._speaker.start()
+        except (OSError, LocalProtocolError) as error:
+            listen = " ".join(f"{host}:{port}" for host, port in self._listen)
+            raise StartError(f"cannot listen on {listen}: {error}") from None
         peers = self._peers = PeerSet(self._speaker, self._make_spec)
         self._tasks.append(asyncio.create_task(self._read_events(self._speaker)))
         async with self._lock:

@@ -166,3 +166,19 @@ def test_run_serves_status_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path
             process.communicate()
     assert process.returncode == 0, err
     assert "reload refused" in err
+
+
+def test_run_with_a_taken_port_says_which_option(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = small_config(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["run", "-f", str(config), "--node", "node-1", "--http",
+                     f"127.0.0.1:{port}"]) == 1
+        assert f"--http 127.0.0.1:{port}" in capsys.readouterr().err
+        assert main(["run", "-f", str(config), "--node", "node-1", "--http",
+                     f"127.0.0.1:{free_port()}", "--listen", f"127.0.0.1:{port}"]) == 1
+        err = capsys.readouterr().err
+        assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
