@@ -155,3 +155,14 @@ def test_withdrawing_what_was_never_announced_changes_nothing() -> None:
     speaker.withdraw(P4, peer=B_ADDR)
     assert [r.prefix for r in speaker.local_routes()] == [P4]
     assert replace(speaker.local_routes()[0]).key == (IPV4_UNICAST, P4)
+
+
+def test_equal_attribute_sets_are_kept_once() -> None:
+    """Each peer's export recognises attribute sets by identity, so equal ones must be one."""
+    speaker = Speaker(A_AS, IPv4Address("10.0.0.1"))
+    speaker.announce(P4, attributes=route_attributes(med=3))
+    speaker.announce(Q4, attributes=route_attributes(med=3))
+    speaker.announce(P6, attributes=route_attributes(med=4))
+    first, second, third = speaker.local_routes()
+    assert first.attributes is second.attributes
+    assert third.attributes is not first.attributes and third.attributes != first.attributes

@@ -38,6 +38,8 @@ from bgpwire.speaker.spec import PeerSpec
 __all__ = ["Exporter", "accepts_ipv6_next_hop"]
 
 _Template = tuple[Family, tuple[PathAttribute, ...], NextHopAddress]
+_MAX_TEMPLATES = 4096
+"""Exported attribute sets an :class:`Exporter` keeps before it starts over."""
 
 
 def accepts_ipv6_next_hop(negotiation: Negotiation, family: Family = IPV4_UNICAST) -> bool:
@@ -69,7 +71,11 @@ class Exporter:
         self.own_next_hop6: IPv6Address | None = spec.next_hop6 or (
             local if isinstance(local, IPv6Address) and not local.is_link_local else None)
         self._transport = "no connection" if local is None else f"IPv{local.version} transport"
-        self._templates: dict[_Template, tuple[PathAttribute, ...]] = {}
+        self._templates: dict[tuple[Family, int, NextHopAddress],
+                              tuple[tuple[PathAttribute, ...], tuple[PathAttribute, ...]]] = {}
+        """Exported attributes by the identity of the originated ones (hashing equal
+        attributes costs more than the rest of a route's export), with those kept alive: the
+        speaker makes equal attribute sets one object (:meth:`LocalRoutes.intern`)."""
 
     def export(self, originations: Iterable[Origination]
                ) -> tuple[list[Route], dict[RouteKey, str]]:
@@ -85,10 +91,15 @@ class Exporter:
             if next_hop is None:
                 unsent[(family, origination.prefix)] = reason
                 continue
-            template = (family, origination.attributes, next_hop)
-            attributes = self._templates.get(template)
-            if attributes is None:
-                attributes = self._templates[template] = self._rules(template).attributes
+            given = origination.attributes
+            cached = self._templates.get((family, id(given), next_hop))
+            if cached is not None and cached[0] is given:
+                attributes = cached[1]
+            else:
+                if len(self._templates) >= _MAX_TEMPLATES:
+                    self._templates.clear()
+                attributes = self._rules((family, given, next_hop)).attributes
+                self._templates[(family, id(given), next_hop)] = (given, attributes)
             routes.append(unchecked_route(family, origination.prefix, attributes, next_hop, None))
         return routes, unsent
 

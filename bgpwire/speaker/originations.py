@@ -23,6 +23,9 @@ from bgpwire.rib.route import MESSAGE_ATTRIBUTES, sort_attributes
 
 __all__ = ["LocalRoutes", "Origination", "originations", "route_key"]
 
+_MAX_ATTRIBUTE_SETS = 4096
+"""Distinct attribute sets :meth:`LocalRoutes.intern` remembers before it prunes unused ones."""
+
 
 @dataclass(frozen=True, slots=True)
 class Origination:
@@ -84,6 +87,27 @@ class LocalRoutes:
         self.shared: dict[RouteKey, Origination] = {}
         """Routes for every peer (without a route of its own for the same key)."""
         self._by_peer: dict[str, dict[RouteKey, Origination]] = {}
+        self._attribute_sets: dict[tuple[PathAttribute, ...], tuple[PathAttribute, ...]] = {}
+
+    def intern(self, routes: list[Origination]) -> list[Origination]:
+        """``routes`` with equal attribute tuples made one object, so that each peer's export
+        can recognise a set of attributes by identity instead of hashing it per route."""
+        sets = self._attribute_sets
+        if len(sets) > _MAX_ATTRIBUTE_SETS:  # forget the sets no route uses any more
+            sets.clear()
+            for table in (self.shared, *self._by_peer.values()):
+                for route in table.values():
+                    sets.setdefault(route.attributes, route.attributes)
+        result = []
+        last_given: tuple[PathAttribute, ...] | None = None
+        last_kept: tuple[PathAttribute, ...] = ()
+        for route in routes:
+            given = route.attributes
+            if given is not last_given:
+                last_given, last_kept = given, sets.setdefault(given, given)
+            result.append(route if last_kept is given else Origination(
+                route.family, route.prefix, last_kept, route.next_hop))
+        return result
 
     def set(self, routes: Iterable[Origination], peer: str | None = None) -> list[RouteKey]:
         """Originate ``routes`` (to ``peer`` only if given); return their keys."""
@@ -112,6 +136,10 @@ class LocalRoutes:
             if route is not None:
                 return route
         return self.shared.get(key)
+
+    def has_own(self, peer: str) -> bool:
+        """Whether ``peer`` has routes of its own."""
+        return peer in self._by_peer
 
     def for_peer(self, peer: str) -> list[Origination]:
         """Every route ``peer`` should be sent."""

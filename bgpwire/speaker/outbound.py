@@ -9,7 +9,7 @@ reported as a :class:`~bgpwire.speaker.events.RoutesNotSent` event when that cha
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bgpwire.aio import PeerSession
 from bgpwire.constants import RouteRefreshSubtype
@@ -67,18 +67,26 @@ class Outbound:
 
     # --- changes ----------------------------------------------------------------------------
 
-    def offer(self, keys: Iterable[RouteKey]) -> None:
-        """The local routes of ``keys`` changed (announced anew, or withdrawn if gone)."""
+    def offer(self, keys: Iterable[RouteKey],
+              shared: Sequence[Origination] | None = None) -> None:
+        """The local routes of ``keys`` changed (announced anew, or withdrawn if gone).
+
+        ``shared``: the routes of ``keys`` were just originated to every peer, here they are;
+        a peer without routes of its own takes them as they are, without looking each up.
+        """
         if self.exporter is None:
             return  # sent when the session comes up
-        wanted = []
-        for key in keys:
-            origination = self._local.wanted(self.key, key)
-            if origination is None:
-                self.unsent.pop(key, None)
-                self.adj_out.withdraw((key,))
-            else:
-                wanted.append(origination)
+        if shared is not None and not self._local.has_own(self.key):
+            wanted = list(shared)
+        else:
+            wanted = []
+            for key in keys:
+                origination = self._local.wanted(self.key, key)
+                if origination is None:
+                    self.unsent.pop(key, None)
+                    self.adj_out.withdraw((key,))
+                else:
+                    wanted.append(origination)
         exported = self._exported(wanted)
         self.adj_out.announce(exported)
         if len(exported) < len(wanted):  # no longer sendable: withdrawn if it was sent
@@ -138,8 +146,9 @@ class Outbound:
         if exporter is None:
             return []
         routes, unsent = exporter.export(originations)
-        for route in routes:
-            self.unsent.pop(route.key, None)
+        if self.unsent:  # sendable again
+            for route in routes:
+                self.unsent.pop(route.key, None)
         news: dict[str, list[RouteKey]] = {}
         for key, reason in unsent.items():
             if self.unsent.get(key) != reason:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -48,7 +48,7 @@ from bgpwire.speaker.events import (
     PeerUp,
     RoutesReceived,
 )
-from bgpwire.speaker.originations import LocalRoutes
+from bgpwire.speaker.originations import LocalRoutes, Origination
 from bgpwire.speaker.outbound import Outbound
 from bgpwire.speaker.spec import PeerSpec
 
@@ -271,9 +271,10 @@ class Peer:
                 self._arm_sweep(self._stale_time)
         self.outbound.up(session, negotiation)
 
-    def offer(self, keys: Iterable[RouteKey]) -> None:
-        """The local routes of ``keys`` changed (announced anew, or withdrawn if gone)."""
-        self.outbound.offer(keys)
+    def offer(self, keys: Iterable[RouteKey],
+              shared: Sequence[Origination] | None = None) -> None:
+        """The local routes of ``keys`` changed; see :meth:`Outbound.offer`."""
+        self.outbound.offer(keys, shared)
 
     # --- helpers ----------------------------------------------------------------------------
 

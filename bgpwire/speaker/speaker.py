@@ -239,9 +239,9 @@ class Speaker:
                       next_hop: NextHopAddress | None = None, peer: str | None = None) -> None:
         """:meth:`announce` for many prefixes sharing ``attributes`` and ``next_hop``: the
         attributes are checked once and each peer is offered all the changes at once."""
-        routes = list(originations(prefixes, attributes, next_hop))
+        routes = self._local.intern(list(originations(prefixes, attributes, next_hop)))
         target = self._target(peer)
-        self._offer(self._local.set(routes, target), target)
+        self._offer(self._local.set(routes, target), target, routes)
 
     def withdraw(self, prefix: IPv4Network | IPv6Network, *, peer: str | None = None) -> None:
         """Stop originating ``prefix`` to every peer (``peer`` keeps a route given for it
@@ -274,12 +274,13 @@ class Speaker:
             raise LocalProtocolError(f"peer {peer!r}: is not an IP address") from None
         return sockopts.normalize_address(peer)
 
-    def _offer(self, keys: list[RouteKey], peer: str | None) -> None:
+    def _offer(self, keys: list[RouteKey], peer: str | None,
+               routes: list[Origination] | None = None) -> None:
         if not keys:
             return
         if peer is None:
             for each in self._peers.values():
-                each.offer(keys)
+                each.offer(keys, routes)
         elif (one := self._peers.get(peer)) is not None:
             one.offer(keys)
 
