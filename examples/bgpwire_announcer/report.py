@@ -15,6 +15,10 @@ from typing import Any
 
 from bgpwire_announcer.model import ServicePlan, WithheldRoute
 
+MAX_NOT_SENT_LISTED = 1000
+"""``not_sent`` lists at most this many routes per session (``not_sent_total`` counts them
+all): a session that is down with 20,000 planned routes must not make the page megabytes."""
+
 
 @dataclass(frozen=True, slots=True)
 class NotSent:
@@ -108,7 +112,9 @@ def _session_json(session: SessionReport) -> dict[str, Any]:
         "last_error": session.last_error, "capabilities": list(session.capabilities),
         "routes_planned": session.routes_planned, "routes_sent": session.routes_sent,
         "updates_sent": session.updates_sent,
-        "not_sent": [{"prefix": n.prefix, "reason": n.reason} for n in session.not_sent],
+        "not_sent": [{"prefix": n.prefix, "reason": n.reason}
+                     for n in session.not_sent[:MAX_NOT_SENT_LISTED]],
+        "not_sent_total": len(session.not_sent),
         "graceful_restart": session.graceful_restart, "md5": session.md5,
     }
 
@@ -208,7 +214,8 @@ def status_text(document: dict[str, Any]) -> str:
         missing = s.get("not_sent", [])
         reasons = {entry["reason"] for entry in missing}
         if len(missing) > 1 and len(reasons) == 1:
-            lines.append(f"    {len(missing)} routes not sent: {reasons.pop()}")
+            total = s.get("not_sent_total", len(missing))
+            lines.append(f"    {total} routes not sent: {reasons.pop()}")
         else:
             for entry in missing:
                 lines.append(f"    not sent {entry['prefix']}: {entry['reason']}")

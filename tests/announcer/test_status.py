@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from bgpwire_announcer.model import ServicePlan, WithheldRoute
 from bgpwire_announcer.report import (
+    MAX_NOT_SENT_LISTED,
     NotSent,
     PoolReport,
     Report,
@@ -143,3 +144,14 @@ def test_status_text_shows_problems_and_pending_services() -> None:
     assert "PROBLEM: source address absent" in text
     assert "default/db: - pending: no pool holds both families" in text
     assert "not sent 198.51.100.7/32: session not established" in text
+
+
+def test_not_sent_is_listed_up_to_a_bound_and_counted_in_full() -> None:
+    many = tuple(NotSent(f"10.0.{i // 256}.{i % 256}/32", "session Active")
+                 for i in range(MAX_NOT_SENT_LISTED + 5))
+    big = replace(REPORT, sessions=(session("r", "192.0.2.1", "Active", not_sent=many),))
+    document = report_json(big)
+    entry = document["sessions"][0]
+    assert len(entry["not_sent"]) == MAX_NOT_SENT_LISTED
+    assert entry["not_sent_total"] == MAX_NOT_SENT_LISTED + 5
+    assert f"{MAX_NOT_SENT_LISTED + 5} routes not sent: session Active" in status_text(document)
