@@ -422,3 +422,42 @@ async def test_the_state_file_follows_allocation_changes(tmp_path: Path) -> None
         world.write(services=("web",))
         await world.announcer.reload()
         assert set(json.loads(state.read_text())["services"]) == {"default/web"}
+
+
+@pytest.mark.asyncio
+async def test_a_running_peer_moved_to_an_absent_source_stops_then_starts_there(
+        tmp_path: Path) -> None:
+    async with lab(tmp_path) as world:
+        router, announcer = world.router, world.announcer
+        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        world.absent.add(LATE_SOURCE)
+        world.config.write_text(world.config.read_text().replace(
+            f"sourceAddress: {EBGP_SOURCE}", f"sourceAddress: {LATE_SOURCE}"))
+        result = await announcer.reload()
+        assert result.peers_reset == ["ebgp"]
+        ebgp = {s.name: s for s in announcer.report().sessions}["ebgp"]
+        assert ebgp.problem == "source address absent" and ebgp.state == "not started"
+        await wait_for(lambda: not router.routes(EBGP_SOURCE))  # the old session is gone
+        world.absent.clear()
+        await announcer.recheck()
+        await wait_for(lambda: set(router.routes(LATE_SOURCE)) == ALL)  # from the new source
+        assert router.routes(LATE_SOURCE)[WEB4].next_hop == IPv4Address(LATE_SOURCE)
+
+
+@pytest.mark.asyncio
+async def test_a_reload_that_crashes_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with lab(tmp_path) as world:
+        await wait_for(lambda: set(world.router.routes(EBGP_SOURCE)) == ALL)
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("reader bug")
+
+        monkeypatch.setattr("bgpwire_announcer.runtime.compute", broken)
+        result = await world.announcer.reload()
+        assert not result.applied
+        report = world.announcer.report()
+        assert not report.config_valid
+        assert report.last_error is not None and "reader bug" in report.last_error
+        assert {s.name: s.state for s in report.sessions} == {"ebgp": "Established",
+                                                              "ibgp": "Established"}
