@@ -117,6 +117,10 @@ def test_both_aggregation_lengths_reach_frr_with_their_own_local_pref(
         status = announcer.status()
         assert {s["name"]: s["ips"] for s in status["services"]} == addresses
         assert status["config"]["valid"] is True
+        # What a user runs: `bgpwire-announcer status --json --http ...` says the same.
+        told = announcer.status_cli()
+        assert told["services"] == status["services"]
+        assert [(s["name"], s["state"]) for s in told["sessions"]] == [("frr", "Established")]
 
 
 def _holds(frr: FRRRouter, neighbor: str, want: dict[str, Route]) -> bool:
