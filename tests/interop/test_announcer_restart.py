@@ -6,7 +6,8 @@ table several times a second; meanwhile the files change (one service removed); 
 starts again with the same state file. Every snapshot must
 hold every route of the services that stay (stale is fine); after the return they are fresh,
 the removed service's routes are gone (End-of-RIB) and never come back, and the services kept
-their addresses.
+their addresses. A third test stops with ``--on-stop withdraw`` instead: FRR must then drop
+the routes at once, never holding them as stale.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from tests.interop.netns import unavailable_reason
 pytestmark = pytest.mark.interop
 
 FRR_HOST = 21
-SIGTERM_SOURCE, SIGKILL_SOURCE = 161, 162
+SIGTERM_SOURCE, SIGKILL_SOURCE, WITHDRAW_SOURCE = 161, 162, 163
 """Each test has its own session (source address): the stale routes the other test leaves
 behind in FRR at its end cannot meet it."""
 
@@ -54,7 +55,8 @@ def lab() -> Iterator[AnnouncerLab]:
     if reason is not None:
         print(f"\nannouncer interop tests skipped: {reason}")
         pytest.skip(reason)
-    with announcer_lab("g", [SIGTERM_SOURCE, SIGKILL_SOURCE], [FRR_HOST]) as made:
+    sources = [SIGTERM_SOURCE, SIGKILL_SOURCE, WITHDRAW_SOURCE]
+    with announcer_lab("g", sources, [FRR_HOST]) as made:
         yield made
 
 
@@ -63,7 +65,7 @@ def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     if missing_binaries("frr"):
         pytest.fail(f"FRR is not installed (missing {', '.join(missing_binaries('frr'))})")
     neighbors = [Neighbor(lab.addresses.v4(host), EBGP_AS)
-                 for host in (SIGTERM_SOURCE, SIGKILL_SOURCE)]
+                 for host in (SIGTERM_SOURCE, SIGKILL_SOURCE, WITHDRAW_SOURCE)]
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("restart-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST), neighbors,
                        graceful_restart=True)
@@ -210,3 +212,30 @@ def test_sigkill_graceful_restart_keeps_routes(
     _restart_keeps_routes(frr, lab, tmp_path, source_host=SIGKILL_SOURCE,
                           stop=Announcer.kill,
                           before=["web", "api", "db"], after=["web", "db"])
+
+
+def test_sigterm_with_withdraw_removes_routes_at_once(
+    lab: AnnouncerLab, frr: FRRRouter, tmp_path: Path
+) -> None:
+    """``--on-stop withdraw`` on a graceful-restart session: FRR must not keep the routes
+    as stale ones (MetalLB users choose this to move traffic away before a node goes)."""
+    neighbor = lab.addresses.v4(WITHDRAW_SOURCE)
+    config = tmp_path / "metallb.yaml"
+    write_manifests(config, manifests(frr, lab, WITHDRAW_SOURCE, ["web", "api"]))
+    announcer = Announcer(lab.announcer_ns, tmp_path, [config], on_stop="withdraw")
+    watcher = Watcher(frr, neighbor)
+    with running(announcer):
+        announcer.start()
+        wait_until("FRR holds the 4 routes, fresh", partial(_fresh_count, watcher, 4),
+                   [announcer, frr])
+        watcher.start()
+        assert announcer.stop() == 0, announcer.log_tail()
+        wait_until("FRR holds nothing from the announcer", lambda: not watcher.read(), [frr])
+        snapshots = watcher.stop()
+    stale = [snapshot for snapshot in snapshots if any(snapshot.values())]
+    assert not stale, f"FRR kept routes as stale after a withdrawing stop: {stale[0]}"
+
+
+def _fresh_count(watcher: Watcher, count: int) -> bool:
+    snapshot = watcher.read()
+    return len(snapshot) == count and not any(snapshot.values())

@@ -8,8 +8,9 @@ community). So every service address gives two routes per family, and services w
 addresses share a block share that route.
 
 Each test walks through one announcer's life: routes in, an advertisement edited (file change
-only), a service's addresses moved (file change), a service deleted (SIGHUP), and after each
-step compares the router's whole table from each session with what the manifests ask for.
+only), a service's addresses moved (file change), a service deleted (SIGHUP), an invalid
+edit refused as a whole; after each step it compares the router's whole table from each
+session with what the manifests ask for. No step may reset a session.
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ def test_dual_stack_service_routes_follow_the_files(
             f"default/{svc}": (list(ips), "dual") for svc, ips in FIRST.items()}
         # 3 services x 2 families x 2 advertisements, api and db sharing both blocks.
         assert all(s["routes_sent"] == 10 for s in status["sessions"]), status["sessions"]
+        uptimes = {s["name"]: s["uptime"] for s in status["sessions"]}
         stamps = _stamps(router, ibgp)
 
         # An advertisement's community changes: only the block routes change.
@@ -216,6 +218,30 @@ def test_dual_stack_service_routes_follow_the_files(
         services = announcer.services()
         assert sorted(services) == ["default/api", "default/db"]
         assert announcer.status()["config"]["valid"] is True
+
+        # An invalid edit (a bad community, and db deleted) is refused as a whole.
+        broken = manifests(router, lab, {"api": MOVED["api"]}, "not-a-community")
+        write_manifests(config, broken)
+        announcer.reload()
+        refused = wait_until("the announcer refuses the invalid files",
+                             partial(_refused, announcer), watched)
+        assert "not-a-community" in str(refused["last_error"]), refused
+        holds(WITHOUT_WEB, EDITED_BLOCK_COMMUNITY)
+        assert sorted(announcer.services()) == ["default/api", "default/db"]
+
+        # No edit reset a session.
+        after = {s["name"]: (s["state"], s["uptime"]) for s in announcer.status()["sessions"]}
+        assert all(state == "Established" and uptime > uptimes[name]
+                   for name, (state, uptime) in after.items()), (uptimes, after)
+        if isinstance(router, FRRRouter):
+            for source in (ibgp, ebgp):
+                info = router.neighbor_info(source)
+                assert info.get("connectionsDropped") == 0, info
+
+
+def _refused(announcer: Announcer) -> dict[str, Any] | None:
+    config: dict[str, Any] = announcer.status()["config"]
+    return config if config["valid"] is False and config["failed_reloads"] else None
 
 
 def _holds_exactly(router: Router, neighbor: str, want: dict[str, Route]) -> bool:
