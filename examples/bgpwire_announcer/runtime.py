@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence, Sized
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
+from pathlib import Path
 
 from bgpwire.errors import LocalProtocolError
 from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, Speaker
@@ -50,7 +51,7 @@ from bgpwire_announcer.report import Report
 from bgpwire_announcer.snapshot import pool_reports
 from bgpwire_announcer.speakers import NodeSettings, peer_spec
 from bgpwire_announcer.state import StateError, StateFile
-from bgpwire_announcer.watch import ChangeWatcher
+from bgpwire_announcer.watch import CONFIG_SUFFIXES, ChangeWatcher
 
 log = logging.getLogger("bgpwire_announcer")
 
@@ -128,6 +129,7 @@ class Announcer:
 
         Raises :class:`StartError` when the files are not valid or the state file is unusable.
         """
+        self._check_state_path()
         remembered = self._load_state()
         try:
             outcome = await self._compute(remembered)
@@ -165,6 +167,20 @@ class Announcer:
         takes seconds, and the sessions' keepalives must not wait for it."""
         return await asyncio.to_thread(compute, self.paths, self.node, remembered,
                                        presence=self._presence)
+
+    def _check_state_path(self) -> None:
+        """A state file inside an input directory would be read as a manifest (and trigger a
+        reload at each save): refuse that at once rather than fail on the first save."""
+        if self._state is None:
+            return
+        state = self._state.path.resolve()
+        for given in self.paths:
+            directory = Path(given).resolve()
+            if directory.is_dir() and state.is_relative_to(directory) \
+                    and state.suffix in CONFIG_SUFFIXES:
+                raise StartError(f"--state {self._state.path} lies in the input directory "
+                                 f"{given}, whose {state.suffix} files are read as "
+                                 "manifests: keep the state file elsewhere")
 
     def _load_state(self) -> dict[str, Assignment]:
         if self._state is None:

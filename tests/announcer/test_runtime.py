@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from bgpwire_announcer.report import report_json, report_metrics
-from bgpwire_announcer.runtime import StartError
+from bgpwire_announcer.runtime import Announcer, StartError
+from bgpwire_announcer.speakers import NodeSettings
 
 from bgpwire.attributes import ASPath, Communities, LargeCommunities, LocalPref
 from bgpwire.attributes.communities import LargeCommunity
@@ -461,3 +462,16 @@ async def test_a_reload_that_crashes_changes_nothing(
         assert report.last_error is not None and "reader bug" in report.last_error
         assert {s.name: s.state for s in report.sessions} == {"ebgp": "Established",
                                                               "ibgp": "Established"}
+
+
+@pytest.mark.asyncio
+async def test_a_state_file_among_the_manifests_is_refused(tmp_path: Path) -> None:
+    router = await start_router()
+    (tmp_path / "config.yaml").write_text(config_yaml(router))
+    announcer = Announcer([str(tmp_path)], NodeSettings("node-1"),
+                          state_path=str(tmp_path / "state.json"))
+    try:
+        with pytest.raises(StartError, match="keep the state file elsewhere"):
+            await announcer.start()
+    finally:
+        await close_router(router)
