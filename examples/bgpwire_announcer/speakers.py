@@ -118,11 +118,14 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
 
 def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str | None:
     """Why ``peer`` cannot be started on this node, if it cannot: the plan's reason (its source
-    address is absent), a passive peer with nothing to accept it, or a password kept in a
+    address is absent), a VRF, a passive peer with nothing to accept it, or a password kept in a
     Kubernetes Secret, which the announcer does not read (a session without the MD5 key the
     router expects would only be refused)."""
     if planned:
         return planned
+    if peer.vrf:
+        return (f"vrf {peer.vrf!r}: sessions inside a VRF are not supported (it would run in "
+                "the default routing table)")
     if peer.passive and not listening:
         return PASSIVE_WITHOUT_LISTEN
     if peer.password_secret and not peer.password:

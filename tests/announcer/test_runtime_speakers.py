@@ -10,6 +10,7 @@ from bgpwire_announcer.model import Origin as ModelOrigin
 from bgpwire_announcer.speakers import (
     DEFAULT_CONNECT_TIME,
     NodeSettings,
+    peer_problem,
     peer_spec,
     plan_attributes,
     router_id_for,
@@ -106,3 +107,16 @@ def test_plan_attributes() -> None:
     assert large.values == (LargeCommunity(64500, 1, 2),)
     bare = plan_attributes(RoutePlan("198.51.100.1/32", ("p",), None, (), (), ()))
     assert {type(attribute) for attribute in bare} == {Origin, ASPath}
+
+
+def test_peer_problems_in_order() -> None:
+    assert peer_problem(bgp_peer(), None, listening=False) is None
+    assert peer_problem(bgp_peer(), "source address absent", listening=True) == \
+        "source address absent"
+    vrf = peer_problem(bgp_peer(vrf="red"), None, listening=True)
+    assert vrf is not None and "vrf 'red'" in vrf
+    passive = peer_problem(bgp_peer(passive=True), None, listening=False)
+    assert passive is not None and "--listen" in passive
+    assert peer_problem(bgp_peer(passive=True), None, listening=True) is None
+    secret = peer_problem(bgp_peer(password_secret="tor"), None, listening=False)
+    assert secret is not None and "spec.password" in secret
