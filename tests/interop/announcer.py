@@ -438,6 +438,8 @@ class Neighbor:
     local: str | None = None
     """The router's own address for this session, when not its main one (it must be one of
     the router's ``extra_addresses``)."""
+    extended_next_hop: bool = False
+    """FRR only: offer RFC 8950 (IPv4 routes with an IPv6 next hop) on this session."""
 
 
 class Router(Watched, ABC):
@@ -542,6 +544,8 @@ class FRRRouter(Router):
                           f" neighbor {peer.address} port {peer.port}"]
             if peer.address.startswith("127."):
                 lines.append(f" neighbor {peer.address} disable-connected-check")
+            if peer.extended_next_hop:
+                lines.append(f" neighbor {peer.address} capability extended-nexthop")
         for family in ("ipv4", "ipv6"):
             lines.append(f" address-family {family} unicast")
             lines += [f"  neighbor {peer.address} activate" for peer in self.neighbors]
