@@ -95,8 +95,12 @@ def advertisement(name: str, pools: Sequence[str] = (), *, aggregation_length: i
 def bgp_peer(name: str, *, my_asn: int, peer_asn: int, peer_address: str,
              source_address: str | None = None, graceful_restart: bool = False,
              passive: bool = False, freebind: bool = False, hold_time: str | None = None,
-             connect_time: str | None = None) -> dict[str, Any]:
+             connect_time: str | None = None,
+             node_labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """A BGPPeer; ``node_labels`` becomes one ``nodeSelectors`` entry (``matchLabels``)."""
     spec: dict[str, Any] = {"myASN": my_asn, "peerASN": peer_asn, "peerAddress": peer_address}
+    if node_labels is not None:
+        spec["nodeSelectors"] = [{"matchLabels": dict(node_labels)}]
     if source_address is not None:
         spec["sourceAddress"] = source_address
     if graceful_restart:
