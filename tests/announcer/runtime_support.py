@@ -20,6 +20,7 @@ from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
 
+from bgpwire_announcer.report import SessionReport
 from bgpwire_announcer.runtime import Announcer
 from bgpwire_announcer.speakers import NodeSettings
 
@@ -69,6 +70,15 @@ class Router:
     def received(self, source: str, since: int = 0) -> list[RoutesReceived]:
         return [e for e in self.events[since:]
                 if isinstance(e, RoutesReceived) and e.address == source]
+
+    def holds(self, prefixes: set[str], *sources: str) -> bool:
+        """Whether the sessions from ``sources`` hold exactly ``prefixes``."""
+        return all(set(self.routes(source)) == prefixes for source in sources)
+
+    def announced(self, source: str, since: int) -> list[str]:
+        """The prefixes announced on the session from ``source`` after event ``since``."""
+        return [str(route.prefix) for event in self.received(source, since)
+                for route in event.announced]
 
     def ups(self, source: str) -> int:
         return sum(1 for e in self.events if isinstance(e, PeerUp) and e.address == source)
@@ -181,6 +191,14 @@ class Lab:
 
     def write(self, **options: Any) -> None:
         self.config.write_text(config_yaml(self.router, **options))
+
+    def session(self, name: str) -> SessionReport:
+        return session_of(self.announcer, name)
+
+
+def session_of(announcer: Announcer, name: str) -> SessionReport:
+    """One session of the announcer's current report, by BGPPeer name."""
+    return {s.name: s for s in announcer.report().sessions}[name]
 
 
 @contextlib.asynccontextmanager

@@ -25,6 +25,7 @@ from tests.announcer.runtime_support import (
     config_yaml,
     lab,
     make_announcer,
+    session_of,
     start_router,
     wait_for,
 )
@@ -40,8 +41,7 @@ ALL = {DNS4, DNS6, WEB4, WEB6}
 async def test_routes_arrive_with_the_attributes_of_each_session(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router = world.router
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL
-                       and set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE, IBGP_SOURCE))
         ebgp, ibgp = router.routes(EBGP_SOURCE), router.routes(IBGP_SOURCE)
         for table in (ebgp, ibgp):
             route = table[WEB4]
@@ -69,13 +69,12 @@ async def test_routes_arrive_with_the_attributes_of_each_session(tmp_path: Path)
 async def test_deleting_a_service_withdraws_both_families(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router = world.router
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE))
         mark = len(router.events)
         world.write(services=("web",))
         result = await world.announcer.reload()
         assert result.applied and result.withdrawn == 4 and result.announced == 0
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == {WEB4, WEB6}
-                       and set(router.routes(IBGP_SOURCE)) == {WEB4, WEB6})
+        await wait_for(lambda: router.holds({WEB4, WEB6}, EBGP_SOURCE, IBGP_SOURCE))
         withdrawn = {str(route.prefix) for event in router.received(EBGP_SOURCE, mark)
                      for route in event.withdrawn}
         assert withdrawn == {DNS4, DNS6}
@@ -86,8 +85,7 @@ async def test_deleting_a_service_withdraws_both_families(tmp_path: Path) -> Non
 async def test_an_edit_sends_only_the_routes_it_changes(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router = world.router
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL
-                       and set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE, IBGP_SOURCE))
         mark = len(router.events)
         world.write(services=("web", "dns", "mail"))  # one more service
         result = await world.announcer.reload()
@@ -96,9 +94,7 @@ async def test_an_edit_sends_only_the_routes_it_changes(tmp_path: Path) -> None:
         await wait_for(lambda: new <= set(router.routes(IBGP_SOURCE))
                        and new <= set(router.routes(EBGP_SOURCE)))
         for source in (EBGP_SOURCE, IBGP_SOURCE):
-            announced = [str(route.prefix) for event in router.received(source, mark)
-                         for route in event.announced]
-            assert sorted(announced) == sorted(new)  # nothing else re-sent
+            assert sorted(router.announced(source, mark)) == sorted(new)  # nothing else
         # No session was reset by it.
         assert not [e for e in router.events[mark:] if isinstance(e, PeerDown | PeerUp)]
 
@@ -107,12 +103,11 @@ async def test_an_edit_sends_only_the_routes_it_changes(tmp_path: Path) -> None:
 async def test_a_local_pref_edit_reaches_only_the_ibgp_session(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router = world.router
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL
-                       and set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE, IBGP_SOURCE))
         mark = len(router.events)
 
         def ebgp_updates() -> int:
-            return {s.name: s for s in world.announcer.report().sessions}["ebgp"].updates_sent
+            return world.session("ebgp").updates_sent
 
         ebgp_before = ebgp_updates()
         world.write(local_pref=300)
@@ -123,9 +118,8 @@ async def test_a_local_pref_edit_reaches_only_the_ibgp_session(tmp_path: Path) -
             return all(r.attr(LocalPref) == LocalPref(300) for r in routes)
 
         await wait_for(ibgp_updated)
-        ibgp = [str(route.prefix) for event in router.received(IBGP_SOURCE, mark)
-                for route in event.announced]
-        assert sorted(ibgp) == sorted(ALL)  # each route once, with its new LOCAL_PREF
+        # Each route once, with its new LOCAL_PREF.
+        assert sorted(router.announced(IBGP_SOURCE, mark)) == sorted(ALL)
         # The eBGP session never carries LOCAL_PREF: what it would get again is identical to
         # what it has, and the speaker's Adj-RIB-Out sends no UPDATE for that (its changes
         # were offered before the iBGP session's, whose UPDATEs have arrived).
@@ -138,7 +132,7 @@ async def test_a_local_pref_edit_reaches_only_the_ibgp_session(tmp_path: Path) -
 async def test_a_refused_reload_changes_nothing_and_status_says_why(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router, announcer = world.router, world.announcer
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE))
         mark = len(router.events)
         world.config.write_text(world.config.read_text().replace("holdTime: 30s",
                                                                  "holdTime: 2s", 1)
@@ -190,8 +184,8 @@ async def test_absent_source_address_stops_only_that_peer_until_it_appears(
         assert not router.established(LATE_SOURCE)
         world.absent.discard(LATE_SOURCE)  # the address appears
         await announcer.recheck()
-        await wait_for(lambda: set(router.routes(LATE_SOURCE)) == ALL)
-        late = {s.name: s for s in announcer.report().sessions}["late"]
+        await wait_for(lambda: router.holds(ALL, LATE_SOURCE))
+        late = session_of(announcer, "late")
         assert late.problem is None
         assert router.routes(LATE_SOURCE)[WEB4].next_hop == IPv4Address(LATE_SOURCE)
 
@@ -200,14 +194,13 @@ async def test_absent_source_address_stops_only_that_peer_until_it_appears(
 async def test_source_address_absent_at_start_then_present(tmp_path: Path) -> None:
     async with lab(tmp_path, late_peer=True, absent=(LATE_SOURCE,)) as world:
         router, announcer = world.router, world.announcer
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL
-                       and set(router.routes(IBGP_SOURCE)) == ALL)
-        late = {s.name: s for s in announcer.report().sessions}["late"]
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE, IBGP_SOURCE))
+        late = session_of(announcer, "late")
         assert late.problem == "source address absent" and late.state == "not started"
         assert router.ups(LATE_SOURCE) == 0  # no connection from any other address
         world.absent.clear()
         await announcer.recheck()
-        await wait_for(lambda: set(router.routes(LATE_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, LATE_SOURCE))
 
 
 @pytest.mark.asyncio
@@ -216,11 +209,11 @@ async def test_a_source_address_that_goes_away_is_reported(tmp_path: Path) -> No
         await wait_for(lambda: world.router.established(LATE_SOURCE))
         world.absent.add(LATE_SOURCE)
         await world.announcer.recheck()
-        late = {s.name: s for s in world.announcer.report().sessions}["late"]
+        late = world.session("late")
         assert late.problem == "source address absent"
         world.absent.clear()  # back again: the running session was never stopped
         await world.announcer.recheck()
-        late = {s.name: s for s in world.announcer.report().sessions}["late"]
+        late = world.session("late")
         assert late.problem is None and late.state == "Established"
         assert world.router.ups(LATE_SOURCE) == 1
 
@@ -236,7 +229,7 @@ async def test_a_changed_peer_resets_only_its_own_session(tmp_path: Path) -> Non
         result = await announcer.reload()
         assert result.peers_reset == ["ibgp"] and result.announced == 0
         await wait_for(lambda: router.ups(IBGP_SOURCE) == ibgp_ups + 1)
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, IBGP_SOURCE))
         assert router.ups(EBGP_SOURCE) == ebgp_ups
         assert not [e for e in router.events if isinstance(e, PeerDown)
                     and e.address == EBGP_SOURCE]
@@ -246,7 +239,7 @@ async def test_a_changed_peer_resets_only_its_own_session(tmp_path: Path) -> Non
 async def test_peers_removed_and_added_by_reload(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router, announcer = world.router, world.announcer
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, IBGP_SOURCE))
         config = world.config.read_text()
         start = config.index("---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\n"
                              "metadata: {name: ibgp")
@@ -265,15 +258,14 @@ async def test_peers_removed_and_added_by_reload(tmp_path: Path) -> None:
         world.write()
         result = await announcer.reload()
         assert result.peers_added == ["ibgp"]
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, IBGP_SOURCE))
 
 
 @pytest.mark.asyncio
 async def test_status_of_a_running_announcer(tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router, announcer = world.router, world.announcer
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL
-                       and set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE, IBGP_SOURCE))
         await wait_for(lambda: all(s.routes_sent == 4 for s in announcer.report().sessions))
         document = report_json(announcer.report())
         sessions = {s["name"]: s for s in document["sessions"]}
@@ -298,10 +290,10 @@ async def test_status_of_a_running_announcer(tmp_path: Path) -> None:
 async def test_ipv6_routes_without_a_next_hop_are_reported_not_sent(tmp_path: Path) -> None:
     async with lab(tmp_path, next_hop6=None) as world:
         router, announcer = world.router, world.announcer
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == {DNS4, WEB4})
+        await wait_for(lambda: router.holds({DNS4, WEB4}, EBGP_SOURCE))
 
         def missing() -> dict[str, str]:
-            ebgp = {s.name: s for s in announcer.report().sessions}["ebgp"]
+            ebgp = session_of(announcer, "ebgp")
             return {entry.prefix: entry.reason for entry in ebgp.not_sent}
 
         await wait_for(lambda: set(missing()) == {DNS6, WEB6})
@@ -316,9 +308,9 @@ async def test_the_file_watcher_reloads_on_its_own(tmp_path: Path) -> None:
     announcer = make_announcer(config, set(), None, poll_interval=0.05)
     try:
         await announcer.start()
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, IBGP_SOURCE))
         config.write_text(config_yaml(router, services=("web",)))
-        await wait_for(lambda: set(router.routes(IBGP_SOURCE)) == {WEB4, WEB6})
+        await wait_for(lambda: router.holds({WEB4, WEB6}, IBGP_SOURCE))
         assert announcer.reloads == 1
     finally:
         await announcer.stop("withdraw")
@@ -340,8 +332,7 @@ async def test_restart_under_graceful_restart_keeps_the_routes_at_the_router(
     try:
         await first.start()
         assert not first.restarting
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL
-                       and set(router.routes(IBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE, IBGP_SOURCE))
         await wait_for(lambda: all("graceful-restart" in s.capabilities
                                    for s in first.report().sessions))
         mark = len(router.events)
@@ -375,7 +366,7 @@ async def test_withdraw_stop_ends_sessions_with_a_shutdown_communication(
     announcer = make_announcer(config, set(), None)
     try:
         await announcer.start()
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE))
         await announcer.stop("withdraw", "maintenance window")
         await wait_for(lambda: not router.routes(EBGP_SOURCE))
         notices = [e.notification for e in router.events if isinstance(e, PeerDown)
@@ -389,7 +380,7 @@ async def test_withdraw_stop_ends_sessions_with_a_shutdown_communication(
 async def test_a_peer_bgpwire_refuses_is_a_problem_of_that_peer_only(tmp_path: Path) -> None:
     long_password = "  password: " + "x" * 100 + "\n"  # TCP-MD5 keys stop at 80 octets
     async with lab(tmp_path, ibgp_extra=long_password) as world:
-        await wait_for(lambda: set(world.router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: world.router.holds(ALL, EBGP_SOURCE))
         sessions = {s.name: s for s in world.announcer.report().sessions}
         problem = sessions["ibgp"].problem
         assert problem is not None and "md5_password" in problem and "1..80" in problem
@@ -430,18 +421,18 @@ async def test_a_running_peer_moved_to_an_absent_source_stops_then_starts_there(
         tmp_path: Path) -> None:
     async with lab(tmp_path) as world:
         router, announcer = world.router, world.announcer
-        await wait_for(lambda: set(router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: router.holds(ALL, EBGP_SOURCE))
         world.absent.add(LATE_SOURCE)
         world.config.write_text(world.config.read_text().replace(
             f"sourceAddress: {EBGP_SOURCE}", f"sourceAddress: {LATE_SOURCE}"))
         result = await announcer.reload()
         assert result.peers_reset == ["ebgp"]
-        ebgp = {s.name: s for s in announcer.report().sessions}["ebgp"]
+        ebgp = session_of(announcer, "ebgp")
         assert ebgp.problem == "source address absent" and ebgp.state == "not started"
         await wait_for(lambda: not router.routes(EBGP_SOURCE))  # the old session is gone
         world.absent.clear()
         await announcer.recheck()
-        await wait_for(lambda: set(router.routes(LATE_SOURCE)) == ALL)  # from the new source
+        await wait_for(lambda: router.holds(ALL, LATE_SOURCE))  # from the new source
         assert router.routes(LATE_SOURCE)[WEB4].next_hop == IPv4Address(LATE_SOURCE)
 
 
@@ -449,7 +440,7 @@ async def test_a_running_peer_moved_to_an_absent_source_stops_then_starts_there(
 async def test_a_reload_that_crashes_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with lab(tmp_path) as world:
-        await wait_for(lambda: set(world.router.routes(EBGP_SOURCE)) == ALL)
+        await wait_for(lambda: world.router.holds(ALL, EBGP_SOURCE))
 
         def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("reader bug")
