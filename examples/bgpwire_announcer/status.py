@@ -57,7 +57,7 @@ class StatusServer:
             reason = _REASONS.get(status, "Error")
             header = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
                       f"Content-Length: {len(body)}\r\nConnection: close\r\n"
-                      "Cache-Control: no-store\r\n\r\n")
+                      "Allow: GET, HEAD\r\nCache-Control: no-store\r\n\r\n")
             writer.write(header.encode("ascii") + (b"" if head_only else body))
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -75,16 +75,13 @@ class StatusServer:
             return _plain(408, "request head not received in time\n")
         except asyncio.LimitOverrunError:
             return _plain(431, f"request head longer than {MAX_REQUEST} octets\n")
-        except asyncio.IncompleteReadError:
-            raise
         request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
         parts = request_line.split(" ")
         if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
             return _plain(400, "malformed request line\n")
         method, target, _ = parts
         if method not in ("GET", "HEAD"):
-            status = _plain(405, f"method {method} not allowed: only GET\n")
-            return status
+            return _plain(405, f"method {method} not allowed: only GET\n")
         path = target.split("?", 1)[0]
         head_only = method == "HEAD"
         if path == "/status":

@@ -126,6 +126,7 @@ async def test_metrics_page_and_refusals() -> None:
     assert b"Content-Type: text/plain; version=0.0.4" in metrics
     assert b"metallb_bgp_session_up" in metrics
     assert post.startswith(b"HTTP/1.1 405 ") and b"only GET" in post
+    assert b"\r\nAllow: GET, HEAD\r\n" in post
     assert missing.startswith(b"HTTP/1.1 404 ")
     assert garbage.startswith(b"HTTP/1.1 400 ")
     assert huge.startswith(b"HTTP/1.1 431 ")
