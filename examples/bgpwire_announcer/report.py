@@ -226,4 +226,7 @@ def status_text(document: dict[str, Any]) -> str:
         lines.append(f"  {svc['name']}: {', '.join(svc['ips']) or '-'}{where}{pending}")
     for withheld in document.get("withheld", []):
         lines.append(f"withheld {withheld['prefix']}: {withheld['reason']}")
+    pools = ", ".join(f"{pool['name']} {pool['in_use']}/{pool['addresses']}"
+                      for pool in document.get("pools", []))
+    lines.append(f"{document.get('routes', 0)} routes planned; pools in use: {pools or '-'}")
     return "\n".join(lines) + "\n"

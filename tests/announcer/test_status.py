@@ -145,6 +145,7 @@ def test_status_text_shows_problems_and_pending_services() -> None:
     assert "PROBLEM: source address absent" in text
     assert "default/db: - pending: no pool holds both families" in text
     assert "not sent 198.51.100.7/32: session not established" in text
+    assert text.endswith("2 routes planned; pools in use: dual 2/272\n")
 
 
 def test_not_sent_is_listed_up_to_a_bound_and_counted_in_full() -> None:
