@@ -63,13 +63,9 @@ async def test_a_malformed_local_pref_from_an_external_peer_is_discarded() -> No
         assert wire.LOCAL_PREF not in {a.type_code for a in route.attributes}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bgpwire/speaker/peer.py (speaker owner): when the session is already down by the time "
-    "the speaker handles its SessionEstablished (KEEPALIVE and a bad UPDATE in one segment), "
-    "Peer._up sends End-of-RIB on an Idle session, LocalProtocolError ends the peer's event "
-    "task, and the peer's later sessions are never handled: no routes, no PeerUp"))
 @pytest.mark.asyncio
 async def test_an_error_right_behind_the_keepalive_leaves_the_peer_working() -> None:
+    """Fixed: the speaker sends its routes and End-of-RIB only on an Established session."""
     async with arena() as place:
         hostile = await place.hostile()
         await hostile.send(wire.open_message(hostile_config()))
