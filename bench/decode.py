@@ -73,20 +73,24 @@ def measure(mode: str, path: Path) -> dict[str, float | int]:
             messages += 1
             if type(message) is not Update:
                 continue
-            for _attribute in message.attributes:  # decoded eagerly: reading them is free
-                pass
-            blocks = [message.nlri, message.withdrawn]
             reach, unreach = message.mp_reach, message.mp_unreach
-            if reach is not None:
-                blocks.append(reach.nlri)
-            if unreach is not None:
-                blocks.append(unreach.withdrawn)
-            for block in blocks:
-                if read:
+            if read:
+                for _attribute in message.attributes:  # builds those decoding left unbuilt
+                    pass
+                blocks = [message.nlri, message.withdrawn]
+                if reach is not None:
+                    blocks.append(reach.nlri)
+                if unreach is not None:
+                    blocks.append(unreach.withdrawn)
+                for block in blocks:
                     for _prefix in block:  # builds every network object
                         prefixes += 1
-                else:
-                    prefixes += len(block)  # validated at decode, not built
+            else:  # everything is checked, values are built when first read
+                prefixes += len(message.nlri) + len(message.withdrawn)
+                if reach is not None:
+                    prefixes += len(reach.nlri)
+                if unreach is not None:
+                    prefixes += len(unreach.withdrawn)
     seconds = time.perf_counter() - start
     if framer.pending:
         raise SystemExit(f"{path}: {framer.pending} octets left over")

@@ -2,25 +2,28 @@
 
 Each fast path (the prefix-length step table, the inline network builder, UPDATE bodies decoded
 in place inside their message, the attribute memo that admits bytes on their second sighting,
-the IPv6 unicast MP_REACH_NLRI reader) must give exactly what the general code gives, and leave
-anything unusual to it.
+the IPv6 unicast MP_REACH_NLRI reader, attributes checked on their bytes and built when first
+read) must give exactly what the general code gives, and leave anything unusual to it.
 """
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network, IPv6Network
+import pickle
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv4Network, IPv6Network
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bgpwire.attributes import ASPath, MPReachNLRI, MultiExitDisc, NextHop, Origin
-from bgpwire.constants import AFI, MARKER
+from bgpwire.constants import AFI, MARKER, AttrType, OriginCode
 from bgpwire.context import Negotiated
 from bgpwire.errors import InvalidNetworkField, ProtocolError
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.framer import Framer
 from bgpwire.messages import Update, decode
+from bgpwire.messages import update as update_module
 from bgpwire.prefixes import (
     PathPrefix,
     PrefixList,
@@ -278,3 +281,125 @@ def test_prefix_list_decode_checks_as_check_prefixes(data: bytes, afi: AFI, add_
     except InvalidNetworkField as error:
         got = error.reason
     assert got == expected
+
+
+# --- attributes checked on their bytes, built when first read ------------------------------------
+
+UNBUILT_TYPES = sorted(update_module._CHECKS)
+
+
+def attribute_bytes(flags: int, code: int, value: bytes) -> bytes:
+    if flags & 0x10:
+        return bytes((flags, code)) + len(value).to_bytes(2, "big") + value
+    return bytes((flags, code, len(value))) + value
+
+
+def careful(attributes: bytes, ctx: Negotiated, has_nlri: bool) -> tuple[object, object]:
+    """What the careful decoder makes of an attribute list (on a context of its own)."""
+    fresh = Negotiated(four_octet_as=ctx.four_octet_as, internal=ctx.internal)
+    return update_module._decode_attributes(attributes, fresh, has_nlri)
+
+
+def values_for(code: int) -> st.SearchStrategy[bytes]:
+    """Values of every shape, the well-formed ones of the type well represented."""
+    shaped: dict[int, st.SearchStrategy[bytes]] = {
+        AttrType.COMMUNITIES: st.integers(0, 5).map(lambda n: bytes(range(4 * n))),
+        AttrType.CLUSTER_LIST: st.integers(0, 5).map(lambda n: bytes(range(4 * n))),
+        AttrType.LARGE_COMMUNITY: st.integers(0, 3).map(lambda n: bytes(range(12 * n))),
+        # One segment of either AS number width, of any type, cut or padded by an octet or two,
+        # then maybe a second segment: what a check on the shape alone could get wrong.
+        AttrType.AS_PATH: st.tuples(
+            st.sampled_from([2, 2, 1, 3, 4, 0, 5]), st.integers(0, 3),
+            st.sampled_from([2, 4]), st.sampled_from([0, 0, 0, -1, 1, 2]),
+            st.sampled_from([b"", b"", bytes.fromhex("02 01 0000fde9"), b"\x01\x01\xfd\xe9"]),
+        ).map(lambda s: bytes((s[0], s[1])) + bytes(range(max(0, s[1] * s[2] + s[3]))) + s[4]),
+    }
+    sized = shaped.get(code, st.binary(min_size=3, max_size=5))
+    return st.one_of(sized, sized, sized, st.binary(max_size=300))
+
+
+@pytest.mark.parametrize("code", UNBUILT_TYPES)
+@settings(max_examples=300)
+@given(data=st.data())
+def test_a_type_left_unbuilt_is_checked_exactly_as_its_decoder_would(
+    code: int, data: st.DataObject
+) -> None:
+    # Whatever the value, the UPDATE decodes to what the careful decoder says (attributes and
+    # RFC 7606 problems), and reading its attributes never raises.
+    value = data.draw(values_for(code))
+    category = update_module._CATEGORIES[code]
+    flags = data.draw(st.sampled_from([category, category | 0x10, category | 0x20, 0x40, 0xC0]))
+    four = data.draw(st.booleans())
+    ctx = Negotiated(four_octet_as=four, internal=data.draw(st.sampled_from([None, True, False])))
+    path = AS_PATH if four else bytes.fromhex("40 02 06 02 02 fde9 fdea")
+    head = ORIGIN_IGP + (b"" if code == AttrType.AS_PATH else path) + NEXT_HOP
+    attributes = head + attribute_bytes(flags, code, value)
+    raw = message(b"", attributes, bytes.fromhex("18 c63364"))
+    try:
+        expected: object = careful(attributes, ctx, True)
+    except ProtocolError as error:
+        expected = repr(error)
+    for _ in range(3):  # unseen, seen once, memoised
+        try:
+            update = decode(raw, ctx)
+            assert isinstance(update, Update)
+            got: object = (update.attributes, update.problems)
+        except ProtocolError as error:
+            got = repr(error)
+        assert got == expected
+    if isinstance(got, tuple) and not got[1]:
+        assert decode(raw, ctx).encode(ctx) == raw  # flags as received, byte-exact
+
+
+def fresh_update(attributes: bytes = ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100) -> Update:
+    update = decode(message(b"", attributes, bytes.fromhex("18 c63364")), Negotiated())
+    assert isinstance(update, Update)
+    return update
+
+
+def test_decoding_leaves_the_unique_attributes_unbuilt_until_read() -> None:
+    update = fresh_update()
+    pending = update_module._GET_ATTRIBUTES(update)
+    assert type(pending) is list
+    assert [type(entry) for entry in pending[1:]] == [Origin, bytes, NextHop, bytes]
+    # What is asked of every UPDATE by a session and a RIB does not build them.
+    assert update.mp_reach is None and update.mp_unreach is None
+    assert update.end_of_rib is None and not update.treat_as_withdraw
+    assert update_module._GET_ATTRIBUTES(update) is pending
+    assert [type(a) for a in update.attributes] == [Origin, ASPath, NextHop, MultiExitDisc]
+    assert type(update_module._GET_ATTRIBUTES(update)) is tuple  # built once, then kept
+    assert update.attributes is update.attributes
+
+
+def test_an_update_with_unbuilt_attributes_is_the_value_it_decodes_to() -> None:
+    update = fresh_update()
+    built = Update(attributes=(Origin(OriginCode.IGP), ASPath.from_asns((65001, 65002)),
+                               NextHop(IPv4Address("192.0.2.1")), MultiExitDisc(100)),
+                   nlri=(IPv4Network("198.51.100.0/24"),))
+    assert hash(fresh_update()) == hash(built)
+    assert repr(fresh_update()) == repr(built)
+    assert fresh_update() == built and built == fresh_update()
+    assert pickle.loads(pickle.dumps(fresh_update())) == built
+    assert replace(fresh_update(), problems=()) == built
+    assert fresh_update().attr(MultiExitDisc) == MultiExitDisc(100)
+    assert fresh_update().encode() == built.encode()
+    assert update.announced() == [(IPV4_UNICAST, IPv4Network("198.51.100.0/24"))]
+
+
+def test_unbuilt_attributes_keep_their_received_flags() -> None:
+    extended_med = bytes.fromhex("90 04 0004 00000064")
+    partial_communities = bytes.fromhex("e0 08 04 fde90001")
+    update = fresh_update(ORIGIN_IGP + AS_PATH + NEXT_HOP + extended_med + partial_communities)
+    assert type(update_module._GET_ATTRIBUTES(update)) is list
+    med, communities = update.attributes[3:]
+    assert (med.flags, communities.flags) == (0x90, 0xE0)
+    assert update.encode().endswith(extended_med + partial_communities + bytes.fromhex("18 c63364"))
+
+
+def test_ipv6_updates_give_their_prefixes_without_building_the_other_attributes() -> None:
+    update = decode(message(b"", ORIGIN_IGP + AS_PATH + MED_100 + MP_REACH_V6, b""), Negotiated())
+    assert isinstance(update, Update)
+    reach = update.mp_reach
+    assert reach is not None and tuple(reach.nlri) == (IPv6Network("2001:db8::/32"),)
+    assert type(update_module._GET_ATTRIBUTES(update)) is list
+    assert update.attributes[3] is reach

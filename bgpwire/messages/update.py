@@ -88,6 +88,10 @@ class Update:
     ``withdrawn`` and ``nlri`` are the classic IPv4 unicast fields; other families travel in the
     :class:`MPReachNLRI` / :class:`MPUnreachNLRI` attributes. Attributes keep their wire order.
     ``problems`` is filled by decoding only: what RFC 7606 found wrong and what it says to do.
+
+    A decoded UPDATE checks everything when it is decoded, but builds some values only when
+    first read (the prefixes, and attributes a table seldom repeats such as AS_PATH): reading
+    them can never raise, and the message compares, hashes and encodes as if built at once.
     """
 
     TYPE: ClassVar[MessageType] = MessageType.UPDATE
@@ -132,14 +136,16 @@ class Update:
 
     @property
     def mp_reach(self) -> MPReachNLRI | None:
-        for attribute in self.attributes:  # attr(), written out: asked of every UPDATE
+        # attr(), written out (asked of every UPDATE), on the slot itself: pending attributes
+        # (see _PendingAttributes) are not built for it, their MP_REACH_NLRI always is.
+        for attribute in _GET_ATTRIBUTES(self):
             if type(attribute) is MPReachNLRI:
                 return attribute
         return None
 
     @property
     def mp_unreach(self) -> MPUnreachNLRI | None:
-        for attribute in self.attributes:  # as mp_reach
+        for attribute in _GET_ATTRIBUTES(self):  # as mp_reach
             if type(attribute) is MPUnreachNLRI:
                 return attribute
         return None
@@ -148,6 +154,10 @@ class Update:
     def end_of_rib(self) -> Family | None:
         """The family this UPDATE marks End-of-RIB for (RFC 4724 §2), or ``None``."""
         if self.withdrawn or self.nlri:
+            return None
+        if type(_GET_ATTRIBUTES(self)) is _PendingAttributes:
+            # Asked of every UPDATE: build nothing for it. Pending attributes hold at least one
+            # that is not MP_UNREACH_NLRI (that one is always built), so this is no End-of-RIB.
             return None
         if not self.attributes:
             return IPV4_UNICAST
@@ -220,10 +230,11 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
     nlri: Sequence[NLRIItem] = (
         _prefix_list(data[nlri_start:], _IPV4, add_path) if nlri_start < end else ())
     problems: tuple[AttributeProblem, ...] = ()
+    attributes: tuple[PathAttribute, ...] | list[object] | None
     if not attributes_length:
-        attributes: tuple[PathAttribute, ...] | None = ()
+        attributes = ()
     else:
-        attributes = _decode_clean_attributes(data, attributes_start, nlri_start, ctx, bool(nlri))
+        attributes = _check_clean_attributes(data, attributes_start, nlri_start, ctx, bool(nlri))
         if attributes is None:
             attributes, problems = _decode_attributes(
                 data[attributes_start:nlri_start], ctx, bool(nlri))
@@ -236,13 +247,86 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
     return update
 
 
+_PendingAttributes = list
+"""How the slot of ``Update.attributes`` holds attributes that passed every check but are not
+all built yet: a list (``Update`` never stores one otherwise: its constructor turns any sequence
+into a tuple) of the decoding context, then in wire order attribute objects (memoised ones, and
+those decoded at once) and the whole wire bytes of attributes that were checked to decode
+without error (see :func:`_check_clean_attributes`).
+
+A full table's consumer often needs only the prefixes, or the attributes of a few routes:
+building every AS_PATH and MED of a million routes up front would cost more than the rest of
+the decoding. MP_REACH_NLRI and MP_UNREACH_NLRI, which carry prefixes, are always built, so
+:attr:`Update.mp_reach` finds them in the list as in a tuple. A plain list, not a class of its
+own: it is made for nearly every UPDATE of a table.
+"""
+
+
+def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:
+    """Every attribute of ``pending`` as an object. Never raises: the bytes were checked.
+
+    Attribute bytes seen before come from the memo, as in :func:`_check_clean_attributes`.
+    """
+    entries = iter(pending)
+    ctx: Negotiated = next(entries)  # type: ignore[assignment]  # see _PendingAttributes
+    cache = _attribute_memo(ctx)
+    get = cache.get
+    decoders = _DECODERS
+    built: list[PathAttribute] = []
+    append = built.append
+    for entry in entries:
+        if type(entry) is not bytes:
+            append(entry)  # type: ignore[arg-type]  # not bytes: an attribute
+            continue
+        flags = entry[0]
+        value = entry[4:] if flags & _EXTENDED_LENGTH else entry[3:]
+        size = len(value)
+        memoised = get(entry) if size <= _MEMO_VALUE_LIMIT else None
+        if memoised is not None and memoised is not _SEEN_ONCE:
+            append(memoised)
+            continue
+        decode_value, category = decoders[entry[1]]  # type: ignore[misc]  # a known type
+        attribute = decode_value(value, ctx)
+        if flags != (category | _EXTENDED_LENGTH if size > 255 else category):
+            set_received_flags(attribute, flags)
+        if size <= _MEMO_VALUE_LIMIT:
+            cache[entry] = _SEEN_ONCE if memoised is None else attribute
+        append(attribute)
+    return tuple(built)
+
+
+class _AttributesField:
+    """``Update.attributes``: the slot, with pending attributes built on first read.
+
+    Every way of reading the field (attribute access, the dataclass ``__eq__``, ``__hash__``,
+    ``__repr__``, :func:`dataclasses.replace`, pickling) goes through here, so an UPDATE whose
+    attributes are pending behaves exactly as one built with a tuple.
+    """
+
+    __slots__ = ()
+
+    def __get__(self, update: Update | None, owner: type | None = None) -> object:
+        if update is None:
+            return self
+        attributes = _GET_ATTRIBUTES(update)
+        if type(attributes) is _PendingAttributes:
+            attributes = _build_pending(attributes)
+            _SET_ATTRIBUTES(update, attributes)
+        return attributes
+
+    def __set__(self, update: Update, value: object) -> None:
+        _SET_ATTRIBUTES(update, value)
+
+
 _IPV4 = int(AFI.IPV4)
 _prefix_list = PrefixList.decode
 _new = object.__new__
 _SET_WITHDRAWN = Update.__dict__["withdrawn"].__set__
+_GET_ATTRIBUTES = Update.__dict__["attributes"].__get__
 _SET_ATTRIBUTES = Update.__dict__["attributes"].__set__
 _SET_NLRI = Update.__dict__["nlri"].__set__
 _SET_PROBLEMS = Update.__dict__["problems"].__set__
+setattr(Update, "attributes", _AttributesField())  # noqa: B010  # hidden from the type checker
 
 
 def _bit(*codes: int) -> int:
@@ -259,16 +343,37 @@ _DECODERS = [
 ]
 """Per type code: its decoder and the Optional/Transitive bits it must arrive with (``None``:
 not a type bgpwire knows)."""
+_CATEGORIES = bytes(known[1] if (known := _DECODERS[code]) else 0xFF for code in range(256))
+"""Per type code: the Optional/Transitive bits of a known type (0xFF, which no masked flags
+octet equals, for the others)."""
 _MEMOISABLE = bytes(code not in _MP_TYPES for code in range(256))
 """Per type code: whether its attributes may go into the memo (if short enough)."""
 _SEEN_ONCE: PathAttribute = UnknownAttribute()
-"""What the memo holds for attribute bytes met once (see :func:`_decode_clean_attributes`): an
+"""What the memo holds for attribute bytes met once (see :func:`_check_clean_attributes`): an
 object no decoding returns, only ever compared by identity."""
 
+# The types left unbuilt by decoding, and how their bytes are checked instead: for each, the
+# check passes exactly when its ``decode_value`` succeeds (the tests hold them to that). ORIGIN
+# and NEXT_HOP are not among them: a table repeats them, and the memo has them built already.
+_FIXED = 1  # a value of exactly _SIZES[code] octets
+_ONE_SEQUENCE = 2  # an AS_PATH that is one AS_SEQUENCE (others are decoded at once)
+_MULTIPLE = 3  # a non-zero multiple of _SIZES[code] octets
+_CHECKS: dict[int, tuple[int, int]] = {
+    AttrType.AS_PATH: (_ONE_SEQUENCE, 0),
+    AttrType.MULTI_EXIT_DISC: (_FIXED, 4),
+    AttrType.LOCAL_PREF: (_FIXED, 4),
+    AttrType.COMMUNITIES: (_MULTIPLE, 4),
+    AttrType.CLUSTER_LIST: (_MULTIPLE, 4),
+    AttrType.LARGE_COMMUNITY: (_MULTIPLE, 12),
+    AttrType.ONLY_TO_CUSTOMER: (_FIXED, 4),
+}
+_CHECK_KIND = bytes(_CHECKS.get(code, (0, 0))[0] for code in range(256))
+_SIZES = bytes(_CHECKS.get(code, (0, 0))[1] for code in range(256))
 
-def _decode_clean_attributes(
+
+def _check_clean_attributes(
     data: bytes, i: int, end: int, ctx: Negotiated, has_nlri: bool
-) -> tuple[PathAttribute, ...] | None:
+) -> tuple[PathAttribute, ...] | list[object] | None:
     """The attributes in ``data[i:end]`` of an UPDATE with nothing wrong in them, or ``None``.
 
     This is the path a full table takes, so it does only what a well-formed list needs. At the
@@ -276,18 +381,28 @@ def _decode_clean_attributes(
     attribute, a length past the end) it gives up, and :func:`_decode_attributes` goes over the
     list again, slowly and carefully, to say what is wrong and what RFC 7606 makes of it.
 
-    An attribute enters the memo the second time its bytes are seen; the first time only the
-    bytes are recorded. Most AS_PATHs and communities of a table are unique to their UPDATE, and
+    The types whose values are mostly unique to their UPDATE in a table (see ``_CHECKS``) are
+    checked on their bytes and left for :func:`_build_pending` to build when first read; the
+    others are decoded here. Either way every error RFC 7606 cares about is found now, never
+    when an attribute is read.
+
+    An attribute enters the memo the second time its bytes are seen, decoded here or when
+    built; from then on every UPDATE shares the one object. The first time only the bytes are
+    recorded: most AS_PATHs and communities of a table are unique to their UPDATE, and
     memoising those would keep alive, for nothing, objects the garbage collector must then keep
-    walking (a quarter of the decoding time on a full table); the bytes themselves are never
-    tracked by the collector.
+    walking; the bytes themselves are never tracked by the collector.
     """
     cache = _attribute_memo(ctx)
     get = cache.get
     decoders = _DECODERS
     memoisable = _MEMOISABLE
-    attributes: list[PathAttribute] = []
-    append = attributes.append
+    check_kind = _CHECK_KIND
+    categories = _CATEGORIES
+    sizes = _SIZES
+    path_shift = 2 if ctx.four_octet_as else 1
+    entries: list[object] = [ctx]  # see _PendingAttributes
+    append = entries.append
+    pending = False
     seen = 0
     try:
         while i < end:
@@ -304,13 +419,30 @@ def _decode_clean_attributes(
             if stop > end or seen & bit:
                 return None
             seen |= bit
-            if memoisable[code] and stop - start <= _MEMO_VALUE_LIMIT:
-                raw = data[i:stop]
-                memoised = get(raw)
-                if memoised is not None and memoised is not _SEEN_ONCE:
-                    append(memoised)
+            kind = check_kind[code]
+            if kind and flags & _CATEGORY_BITS == categories[code]:
+                size = stop - start
+                if kind == _FIXED:
+                    sound = size == sizes[code]
+                elif kind == _ONE_SEQUENCE:
+                    sound = (size > 2 and data[start] == 2
+                             and (data[start + 1] << path_shift) + 2 == size)
+                else:
+                    sound = size > 0 and not size % sizes[code]
+                if sound:
+                    append(data[i:stop])
+                    pending = True
                     i = stop
                     continue
+            memoised: PathAttribute | None = None
+            if memoisable[code]:
+                raw = data[i:stop] if stop - start <= _MEMO_VALUE_LIMIT else b""
+                if raw:
+                    memoised = get(raw)
+                    if memoised is not None and memoised is not _SEEN_ONCE:
+                        append(memoised)
+                        i = stop
+                        continue
             else:
                 raw = b""
                 if code == _MP_REACH:
@@ -348,7 +480,9 @@ def _decode_clean_attributes(
         return None
     if seen & _LOCAL_PREF_BIT and ctx.internal is False:
         return None
-    return tuple(attributes)
+    if pending:
+        return entries
+    return tuple(entries[1:])  # type: ignore[arg-type]  # no bytes among them: attributes
 
 
 def _unknown_attribute(flags: int, code: int, value: bytes) -> UnknownAttribute | None:
