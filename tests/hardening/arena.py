@@ -28,7 +28,7 @@ from bgpwire.families import IPV4_UNICAST
 from bgpwire.framer import Framer
 from bgpwire.fsm import PeerConfig, State
 from bgpwire.messages import Message, Notification, decode
-from bgpwire.speaker import PeerSpec, PeerUp, Speaker, SpeakerEvent
+from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, RoutesReceived, Speaker, SpeakerEvent
 from tests.hardening import wire
 
 TARGET_AS, HOSTILE_AS, GOOD_AS = 65001, 65002, 65003
@@ -77,10 +77,17 @@ class Watched:
     events: list[SpeakerEvent] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
 
+    routes_events: int = 0
+    """RoutesReceived events are counted, not kept: a flood would make the list the largest
+    thing in memory. The tables are the truth about routes."""
+
     def start_watching(self) -> None:
         async def collect() -> None:
             async for event in self.speaker.events():
-                self.events.append(event)
+                if isinstance(event, RoutesReceived):
+                    self.routes_events += 1
+                else:
+                    self.events.append(event)
         self.task = asyncio.get_running_loop().create_task(collect())
 
     def of(self, kind: type[SpeakerEvent], address: str) -> list[Any]:
@@ -184,6 +191,12 @@ class Arena:
         await connection.establish(open_bytes)
         await wait_for(lambda: len(self.target.of(PeerUp, HOSTILE_ADDR)) > before)
         return connection
+
+    async def hostile_downs(self) -> list[Notification | None]:
+        """The NOTIFICATION of each PeerDown of the hostile peer, once there is at least one
+        (the speaker's events reach the collecting task a moment after the tables change)."""
+        await wait_for(lambda: bool(self.target.of(PeerDown, HOSTILE_ADDR)))
+        return [down.notification for down in self.target.of(PeerDown, HOSTILE_ADDR)]
 
     def hostile_session(self) -> PeerSession | None:
         return self.target.speaker.session(HOSTILE_ADDR)

@@ -23,7 +23,6 @@ from bgpwire.constants import CapabilityCode
 from bgpwire.families import IPV4_UNICAST
 from bgpwire.fsm import State
 from bgpwire.messages import Open
-from bgpwire.speaker import PeerDown
 from tests.hardening import wire
 from tests.hardening.arena import (
     GOOD_ADDR,
@@ -196,8 +195,7 @@ async def test_the_speaker_answers_with_the_prescribed_notification(case: Case) 
         assert session is not None
         await wait_for(lambda: session.state is not State.ESTABLISHED)
         if case.stage is Stage.ESTABLISHED:
-            downs = place.target.of(PeerDown, HOSTILE_ADDR)
-            assert [d.notification for d in downs] == [notification]
+            assert await place.hostile_downs() == [notification]
         await hostile.close()
         place.hostiles.remove(hostile)
         await place.back_to(baseline)
@@ -220,8 +218,7 @@ async def test_a_silent_established_peer_is_ended_by_the_hold_timer() -> None:
         notification = await hostile.notification(timeout=10)
 
         assert (notification.code, notification.subcode, notification.data) == (4, 0, b"")
-        assert [d.notification for d in place.target.of(PeerDown, HOSTILE_ADDR)] == [
-            notification]
+        assert await place.hostile_downs() == [notification]
         await hostile.close()
         place.hostiles.remove(hostile)
         await place.back_to(baseline)
