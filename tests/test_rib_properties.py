@@ -30,13 +30,19 @@ def attribute_sets() -> st.SearchStrategy[tuple[PathAttribute, ...]]:
         st.lists(U32, max_size=4))
 
 
+def usable(address: IPv4Address | IPv6Address) -> bool:
+    """A next hop the Adj-RIB-In installs (it ignores unspecified, multicast, broadcast)."""
+    return not (address.is_unspecified or address.is_multicast
+                or address == IPv4Address("255.255.255.255"))
+
+
 @st.composite
 def tables(draw: st.DrawFn, add_path: bool = False, min_size: int = 0) -> list[Route]:
     """Routes of IPv4 and IPv6 unicast with distinct keys, sharing a few attribute sets."""
     pool = draw(st.lists(attribute_sets(), min_size=1, max_size=4))
-    hops4 = draw(st.lists(ipv4_addresses(), min_size=1, max_size=2))
-    hops6 = draw(st.lists(st.tuples(ipv6_addresses(), st.none() | ipv6_addresses()),
-                          min_size=1, max_size=2))
+    hops4 = draw(st.lists(ipv4_addresses().filter(usable), min_size=1, max_size=2))
+    hops6 = draw(st.lists(st.tuples(ipv6_addresses().filter(usable),
+                                    st.none() | ipv6_addresses()), min_size=1, max_size=2))
     routes: dict[tuple[Family, NLRIItem], Route] = {}
     for version in (4, 6):
         family = IPV4_UNICAST if version == 4 else IPV6_UNICAST

@@ -11,6 +11,10 @@ protocol that decide whether a received route exists at all:
   our own AS is not installed, and a route the peer had announced before under that prefix is
   removed, as the new announcement replaced it.
 * A prefix both withdrawn and announced in one UPDATE stays announced (RFC 4271 §4.3).
+* A next hop that cannot be forwarded to (unspecified, multicast, the IPv4 broadcast address,
+  or one of our own addresses on the session, :attr:`AdjRibIn.local_addresses`) makes the
+  route semantically incorrect: it is ignored, and the session stays up (RFC 4271 §5.1.3 and
+  §6.3). Such prefixes are reported ``rejected``, like treat-as-withdraw ones.
 * The maximum-prefix limit (RFC 4486 §4): the change reports the families over their limit; the
   speaker then ends the session with :func:`max_prefixes_notification`.
 * Graceful Restart, receiving side (RFC 4724 §4.2): :meth:`~AdjRibIn.mark_stale` when the session
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Network, IPv6Address, IPv6Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import cast, overload
 
 from bgpwire.attributes import AS4Path, ASPath, NextHop, PathAttribute
@@ -108,6 +112,7 @@ _Path = tuple[tuple[PathAttribute, ...], NextHopAddress, IPv6Address | None, boo
 """What a table keeps per prefix: attributes, next hop, link-local next hop, stale mark. One
 tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
 
+_BROADCAST = IPv4Address("255.255.255.255")
 _V6 = 0x100
 _PATH_SHIFT = 137
 _VALUE_MASK = (1 << 128) - 1
@@ -238,6 +243,9 @@ class AdjRibIn:
     ) -> None:
         self.local_as = local_as
         self.max_prefixes = max_prefixes
+        self.local_addresses: frozenset[NextHopAddress] = frozenset()
+        """Our addresses towards the peer: a route with one of them as next hop is ignored.
+        The speaker sets it when the session comes up."""
         self._tables: dict[Family, dict[int, _Path]] = {}
         self._end_of_rib: set[Family] = set()
 
@@ -332,16 +340,25 @@ class AdjRibIn:
         rejected: list[RouteKey] = []
         if update.nlri:
             next_hop = update.attr(NextHop)
-            if next_hop is None:  # RFC 7606 §3.d; only a hand-built UPDATE gets this far
+            # RFC 7606 §3.d: no NEXT_HOP; only a hand-built UPDATE gets this far
+            if next_hop is None or not self._usable(next_hop.address):
                 rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
             else:
                 self._put(IPV4_UNICAST, update.nlri, attributes, (next_hop.address,),
                           installed=installed, replaced=replaced, grown=grown)
         reach = update.mp_reach
         if reach is not None and reach.nlri:
-            self._put(reach.family, reach.nlri, attributes, reach.next_hops,
-                      installed=installed, replaced=replaced, grown=grown)
+            if reach.next_hops and self._usable(reach.next_hops[0]):
+                self._put(reach.family, reach.nlri, attributes, reach.next_hops,
+                          installed=installed, replaced=replaced, grown=grown)
+            else:
+                rejected.extend((reach.family, prefix) for prefix in reach.nlri)
         return rejected
+
+    def _usable(self, next_hop: NextHopAddress) -> bool:
+        """Whether ``next_hop`` can be forwarded to (see the module docstring)."""
+        return not (next_hop.is_unspecified or next_hop.is_multicast
+                    or next_hop == _BROADCAST or next_hop in self.local_addresses)
 
     def _put(
         self, family: Family, prefixes: Sequence[NLRIItem],

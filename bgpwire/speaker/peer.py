@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import replace
+from ipaddress import ip_address
 from typing import Any
 
 from bgpwire.aio import PeerSession, sockopts
@@ -261,6 +262,9 @@ class Peer:
         self.established_at = asyncio.get_running_loop().time()
         if self._restarted is not None:
             self._restarted.add(self.key)
+        local = session.local_address
+        self.adj_in.local_addresses = frozenset(
+            () if local is None else (ip_address(local[0]),))
         self._events.put(PeerUp(self.address, negotiation))
         if self._stale:
             self._cancel(self._sweep)

@@ -27,13 +27,10 @@ from tests.hardening.arena import (
 PREFIX, MARK = IPv4Network("198.51.100.0/24"), IPv4Network("192.0.2.0/24")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bgpwire/rib (speaker owner): a NEXT_HOP that is no valid host address, or the receiving "
-    "speaker's own address, is installed; RFC 4271 §6.3 calls it incorrect and RFC 7606 §7.3 "
-    "asks for treat-as-withdraw"))
 @pytest.mark.asyncio
 @pytest.mark.parametrize("hop", ["0.0.0.0", "224.0.0.1", "255.255.255.255", TARGET_ADDR])
 async def test_a_route_with_an_unusable_next_hop_is_not_installed(hop: str) -> None:
+    """Fixed: the Adj-RIB-In ignores such routes (RFC 4271 §5.1.3, §6.3)."""
     async with arena() as place:
         hostile = await place.established_hostile()
         rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
