@@ -9,6 +9,7 @@ a time without touching the others.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address
@@ -73,6 +74,8 @@ class Speaker:
         self._events.open()
         for host, port in self._listen:
             listener = Listener(self._lookup, host, port)
+            for peer in self._peers.values():  # before the socket listens: no unsigned gap
+                self._listen_md5(listener, peer.key, peer.spec.options.md5_password)
             await listener.start()
             self._listeners.append(listener)
         for peer in self._peers.values():
@@ -113,6 +116,8 @@ class Speaker:
         if address in self._peers:
             raise LocalProtocolError(f"peer {address} exists; use update_peer")
         peer = self._peers[address] = self._new_peer(spec)
+        for listener in self._listeners:
+            self._listen_md5(listener, address, spec.options.md5_password)
         if self._listeners or not self._listen:
             await peer.start()
 
@@ -134,7 +139,17 @@ class Speaker:
         self._local.drop_peer(peer.key)
         await self._drop(peer, reason)
 
+    @staticmethod
+    def _listen_md5(listener: Listener, address: str, password: str | None) -> None:
+        """Have ``listener`` require the TCP-MD5 ``password`` of the peer at ``address``
+        (``None``: none any more), where the listening socket can take that peer at all."""
+        if ":" in address and sockopts.family_of(listener.host) != socket.AF_INET6:
+            return
+        listener.set_md5_password(address, password)
+
     async def _drop(self, peer: Peer, reason: str) -> None:
+        for listener in self._listeners:
+            self._listen_md5(listener, peer.key, None)
         del self._peers[peer.key]
         await peer.stop(reason)
         peer.discard()
@@ -202,8 +217,14 @@ class Speaker:
 
         Such a peer is created when it first connects and then stays, like a configured one,
         until :meth:`remove_peer`. Configured peers take precedence; the first matching range
-        wins. Only connections reaching a listener can match, so give ``listen``.
+        wins. Only connections reaching a listener can match, so give ``listen``. A template
+        with a TCP-MD5 password is refused: the listener sets keys per peer address, so it
+        could not require the signature from a range.
         """
+        if template.options.md5_password is not None:
+            raise LocalProtocolError(
+                f"accept_range {network}: template options.md5_password cannot be required "
+                "of an address range; configure those peers one by one")
         self._ranges.append((network, template))
 
     def _lookup(self, address: str) -> PeerSession | None:
