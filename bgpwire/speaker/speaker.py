@@ -112,12 +112,13 @@ class Speaker:
     # --- peers ------------------------------------------------------------------------------
 
     async def add_peer(self, spec: PeerSpec) -> None:
+        """Add the peer of ``spec`` and start its session (at :meth:`start` if not started)."""
         address = sockopts.normalize_address(spec.address)
         if address in self._peers:
             raise LocalProtocolError(f"peer {address} exists; use update_peer")
-        peer = self._peers[address] = self._new_peer(spec)
-        for listener in self._listeners:
+        for listener in self._listeners:  # may refuse the key: before the peer exists
             self._listen_md5(listener, address, spec.options.md5_password)
+        peer = self._peers[address] = self._new_peer(spec)
         if self._listeners or not self._listen:
             await peer.start()
 
