@@ -6,19 +6,23 @@ code changes it (``strict``: once fixed, the test passes and the marker must go)
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 
 import pytest
 
+from bgpwire.aio import TransportOptions
 from bgpwire.families import IPV4_UNICAST
-from bgpwire.fsm import State
+from bgpwire.fsm import PeerConfig, State
 from bgpwire.messages import Notification
+from bgpwire.speaker import PeerSpec, Speaker
 from tests.hardening import wire
 from tests.hardening.arena import (
     HOSTILE_ADDR,
     HOSTILE_AS,
     HOSTILE_HOP,
+    HOSTILE_ID,
     TARGET_ADDR,
+    TARGET_AS,
     arena,
     hostile_config,
     wait_for,
@@ -80,3 +84,26 @@ async def test_an_error_right_behind_the_keepalive_leaves_the_peer_working() -> 
         await wait_for(lambda: rib.get(IPV4_UNICAST, PREFIX) is not None, timeout=3)
         assert not any(isinstance(m, Notification) for m in again.received)
 
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bgpwire/speaker (speaker owner): the Speaker's Listener is built with a lookup function, "
+    "so it never sends its SYN-ACKs with TTL 255 (Listener(send_ttl=255) would); a peer using "
+    "GTSM drops them (RFC 5082 §3) and cannot connect to a Speaker"))
+@pytest.mark.asyncio
+async def test_a_gtsm_peer_can_connect_to_a_speaker() -> None:
+    async with arena(hostile_spec={"options": TransportOptions(gtsm_hops=1)}) as place:
+        client = Speaker(HOSTILE_AS, HOSTILE_ID)
+        await client.start()
+        try:
+            options = TransportOptions(local_address=HOSTILE_ADDR, remote_port=place.port,
+                                       gtsm_hops=1, connect_timeout=2)
+            config = PeerConfig(local_as=HOSTILE_AS, peer_as=TARGET_AS, router_id=HOSTILE_ID,
+                                connect_retry_time=1, jitter=False)
+            await client.add_peer(PeerSpec(TARGET_ADDR, config, options,
+                                           next_hop=IPv4Address(HOSTILE_ADDR)))
+            session = client.session(TARGET_ADDR)
+            assert session is not None
+            await wait_for(lambda: session.state is State.ESTABLISHED, timeout=6)
+        finally:
+            await client.close()
