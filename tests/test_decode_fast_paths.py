@@ -16,7 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bgpwire.attributes import ASPath, MPReachNLRI, MultiExitDisc, NextHop, Origin
+from bgpwire.attributes import (
+    ASPath,
+    MPReachNLRI,
+    MPUnreachNLRI,
+    MultiExitDisc,
+    NextHop,
+    Origin,
+)
 from bgpwire.constants import AFI, MARKER, AttrType, OriginCode
 from bgpwire.context import Negotiated
 from bgpwire.errors import InvalidNetworkField, ProtocolError
@@ -361,7 +368,7 @@ def test_decoding_leaves_the_unique_attributes_unbuilt_until_read() -> None:
     update = fresh_update()
     pending = update_module._GET_ATTRIBUTES(update)
     assert type(pending) is list
-    assert [type(entry) for entry in pending[1:]] == [Origin, bytes, NextHop, bytes]
+    assert [type(entry) for entry in pending[3:]] == [Origin, bytes, NextHop, bytes]
     # What is asked of every UPDATE by a session and a RIB does not build them.
     assert update.mp_reach is None and update.mp_unreach is None
     assert update.end_of_rib is None and not update.treat_as_withdraw
@@ -403,3 +410,28 @@ def test_ipv6_updates_give_their_prefixes_without_building_the_other_attributes(
     assert reach is not None and tuple(reach.nlri) == (IPv6Network("2001:db8::/32"),)
     assert type(update_module._GET_ATTRIBUTES(update)) is list
     assert update.attributes[3] is reach
+
+
+MP_UNREACH_V6 = bytes.fromhex("80 0f 08 0002 01 20 20010db9")
+
+
+@pytest.mark.parametrize("attributes", [
+    ORIGIN_IGP + AS_PATH + MED_100 + MP_REACH_V6,
+    ORIGIN_IGP + AS_PATH + MED_100 + MP_REACH_V6 + MP_UNREACH_V6,
+    MP_UNREACH_V6 + ORIGIN_IGP + AS_PATH + MED_100 + MP_REACH_V6,
+    MED_100 + MP_UNREACH_V6,
+    ORIGIN_IGP + AS_PATH + MED_100 + bytes.fromhex("90 0e 001a") + MP_REACH_V6[3:],
+    ORIGIN_IGP + AS_PATH + MED_100 + bytes.fromhex("80 0e 1a 0002 02") + MP_REACH_V6[6:],
+])
+def test_mp_attributes_are_found_the_same_before_and_after_the_others_are_built(
+    attributes: bytes,
+) -> None:
+    before = decode(message(b"", attributes, b""), Negotiated())
+    assert isinstance(before, Update)
+    assert type(update_module._GET_ATTRIBUTES(before)) is list
+    reach, unreach = before.mp_reach, before.mp_unreach
+    built = before.attributes
+    assert reach is next((a for a in built if type(a) is MPReachNLRI), None)
+    assert unreach is next((a for a in built if type(a) is MPUnreachNLRI), None)
+    assert (before.mp_reach, before.mp_unreach) == (reach, unreach)
+    assert before.encode() == message(b"", attributes, b"")

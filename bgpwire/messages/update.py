@@ -61,7 +61,8 @@ _EXTENDED_LENGTH = int(EXTENDED_LENGTH)
 _CATEGORY_BITS = int(OPTIONAL | TRANSITIVE)
 _LOCAL_PREF = int(AttrType.LOCAL_PREF)
 _MP_REACH = int(AttrType.MP_REACH_NLRI)
-_MP_TYPES = frozenset({_MP_REACH, int(AttrType.MP_UNREACH_NLRI)})
+_MP_UNREACH = int(AttrType.MP_UNREACH_NLRI)
+_MP_TYPES = frozenset({_MP_REACH, _MP_UNREACH})
 _MEMO_LIMIT = 1 << 16
 _MEMO_VALUE_LIMIT = 256
 
@@ -136,16 +137,20 @@ class Update:
 
     @property
     def mp_reach(self) -> MPReachNLRI | None:
-        # attr(), written out (asked of every UPDATE), on the slot itself: pending attributes
-        # (see _PendingAttributes) are not built for it, their MP_REACH_NLRI always is.
-        for attribute in _GET_ATTRIBUTES(self):
+        attributes = _GET_ATTRIBUTES(self)
+        if type(attributes) is _PendingAttributes:  # asked of every UPDATE: build nothing
+            return attributes[1]  # type: ignore[no-any-return]  # see _PendingAttributes
+        for attribute in attributes:  # attr(), written out
             if type(attribute) is MPReachNLRI:
                 return attribute
         return None
 
     @property
     def mp_unreach(self) -> MPUnreachNLRI | None:
-        for attribute in _GET_ATTRIBUTES(self):  # as mp_reach
+        attributes = _GET_ATTRIBUTES(self)
+        if type(attributes) is _PendingAttributes:  # as mp_reach
+            return attributes[2]  # type: ignore[no-any-return]
+        for attribute in attributes:
             if type(attribute) is MPUnreachNLRI:
                 return attribute
         return None
@@ -250,15 +255,16 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
 _PendingAttributes = list
 """How the slot of ``Update.attributes`` holds attributes that passed every check but are not
 all built yet: a list (``Update`` never stores one otherwise: its constructor turns any sequence
-into a tuple) of the decoding context, then in wire order attribute objects (memoised ones, and
-those decoded at once) and the whole wire bytes of attributes that were checked to decode
-without error (see :func:`_check_clean_attributes`).
+into a tuple) of the decoding context, the MP_REACH_NLRI and the MP_UNREACH_NLRI (or ``None``),
+then in wire order attribute objects (memoised ones, and those decoded at once, the two above
+among them) and the whole wire bytes of attributes that were checked to decode without error
+(see :func:`_check_clean_attributes`).
 
 A full table's consumer often needs only the prefixes, or the attributes of a few routes:
 building every AS_PATH and MED of a million routes up front would cost more than the rest of
-the decoding. MP_REACH_NLRI and MP_UNREACH_NLRI, which carry prefixes, are always built, so
-:attr:`Update.mp_reach` finds them in the list as in a tuple. A plain list, not a class of its
-own: it is made for nearly every UPDATE of a table.
+the decoding. MP_REACH_NLRI and MP_UNREACH_NLRI, which carry prefixes, are always built, and
+:attr:`Update.mp_reach` finds them at their place. A plain list, not a class of its own: it is
+made for nearly every UPDATE of a table.
 """
 
 
@@ -269,6 +275,8 @@ def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:
     """
     entries = iter(pending)
     ctx: Negotiated = next(entries)  # type: ignore[assignment]  # see _PendingAttributes
+    next(entries)  # MP_REACH_NLRI and MP_UNREACH_NLRI: among the attributes that follow too
+    next(entries)
     cache = _attribute_memo(ctx)
     get = cache.get
     decoders = _DECODERS
@@ -400,7 +408,7 @@ def _check_clean_attributes(
     categories = _CATEGORIES
     sizes = _SIZES
     path_shift = 2 if ctx.four_octet_as else 1
-    entries: list[object] = [ctx]  # see _PendingAttributes
+    entries: list[object] = [ctx, None, None]  # see _PendingAttributes
     append = entries.append
     pending = False
     seen = 0
@@ -448,6 +456,7 @@ def _check_clean_attributes(
                 if code == _MP_REACH:
                     reach = decode_ipv6_unicast_reach(data, start, stop, flags, ctx)
                     if reach is not None:
+                        entries[1] = reach
                         append(reach)
                         i = stop
                         continue
@@ -469,6 +478,10 @@ def _check_clean_attributes(
                     set_received_flags(attribute, flags)
             if raw:
                 cache[raw] = _SEEN_ONCE if memoised is None else attribute
+            elif code == _MP_REACH:
+                entries[1] = attribute
+            elif code == _MP_UNREACH:
+                entries[2] = attribute
             append(attribute)
             i = stop
     except IndexError:  # a header cut short by the end of the message
@@ -482,7 +495,7 @@ def _check_clean_attributes(
         return None
     if pending:
         return entries
-    return tuple(entries[1:])  # type: ignore[arg-type]  # no bytes among them: attributes
+    return tuple(entries[3:])  # type: ignore[arg-type]  # no bytes among them: attributes
 
 
 def _unknown_attribute(flags: int, code: int, value: bytes) -> UnknownAttribute | None:
