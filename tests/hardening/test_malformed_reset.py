@@ -19,7 +19,7 @@ from enum import Enum
 
 import pytest
 
-from bgpwire.constants import CapabilityCode
+from bgpwire.constants import BGPRole, CapabilityCode
 from bgpwire.families import IPV4_UNICAST
 from bgpwire.fsm import State
 from bgpwire.messages import Open
@@ -57,6 +57,8 @@ class Case:
     code: int
     subcode: int
     data: bytes = b""
+    target: tuple[tuple[str, object], ...] = ()
+    """PeerConfig fields of the speaker's side of the hostile peering, for this row."""
 
 
 def mp_reach(value: bytes, flags: int = wire.OPTIONAL) -> bytes:
@@ -104,7 +106,14 @@ CASES = [
     Case("hold time 1", "4271 §6.2", S.CONNECTED, wire.raw_open(hold_time=1), 2, 6),
     Case("hold time 2", "4271 §6.2", S.CONNECTED, wire.raw_open(hold_time=2), 2, 6),
     Case("required capability missing", "5492 §5", S.CONNECTED,
-         wire.raw_open(), 2, 7, bytes((CapabilityCode.ROUTE_REFRESH, 0))),
+         wire.raw_open(), 2, 7, bytes((CapabilityCode.ROUTE_REFRESH, 0)),
+         target=(("required_capabilities", (CapabilityCode.ROUTE_REFRESH,)),)),
+    Case("BGP roles that do not pair", "9234 §4.2", S.CONNECTED,
+         wire.open_message(hostile_config(role=BGPRole.PROVIDER)), 2, 11,
+         target=(("role", BGPRole.PROVIDER),)),
+    Case("no role where a strict role is configured", "9234 §4.2", S.CONNECTED,
+         wire.open_message(hostile_config()), 2, 11,
+         target=(("role", BGPRole.CUSTOMER), ("role_strict", True))),
     # --- RFC 4271 §6.3 with RFC 7606: UPDATE errors that still reset the session -------------
     Case("withdrawn routes length past the message", "4271 §6.3, 7606 §5.3", S.ESTABLISHED,
          wire.update(withdrawn=wire.nlri("10.0.0.0/8"), withdrawn_length=200), 3, 1),
@@ -153,10 +162,6 @@ CASES = [
          wire.open_message(hostile_config()), 5, 3),
 ]
 
-NEEDS_ROUTE_REFRESH = {"required capability missing"}
-"""Rows run with the target requiring the Route Refresh capability the raw OPEN lacks."""
-
-
 async def bring_to(place: Arena, stage: Stage) -> None:
     """Take a hostile connection to ``stage``; in Established, with one route announced."""
     if stage is Stage.ESTABLISHED:
@@ -177,9 +182,7 @@ async def bring_to(place: Arena, stage: Stage) -> None:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.name} (RFC {c.rfc})" for c in CASES])
 async def test_the_speaker_answers_with_the_prescribed_notification(case: Case) -> None:
-    overrides = ({"required_capabilities": (CapabilityCode.ROUTE_REFRESH,)}
-                 if case.name in NEEDS_ROUTE_REFRESH else {})
-    async with arena(hostile_config_overrides=overrides) as place:
+    async with arena(hostile_config_overrides=dict(case.target)) as place:
         good_session = place.target.speaker.session(GOOD_ADDR)
         assert good_session is not None
         baseline = place.footprint()
