@@ -71,6 +71,8 @@ CUT_MP_REACH = b"\x00\x02"
 BAD_NLRI_MP_REACH = struct.pack("!HBB", 2, 1, 16) + bytes(16) + b"\x00" + b"\x81" + bytes(17)
 OWN_CAPABILITY = wire.optional_parameter(2, wire.capability(65, struct.pack("!I", HOSTILE_AS)))
 UNRECOGNISED_WELL_KNOWN = wire.attr(wire.WELL_KNOWN, 100, b"\x01")
+BORR_TOO_LONG = wire.message(wire.ROUTE_REFRESH, b"\x00\x01\x01\x01\x00")
+EORR_TOO_LONG = wire.message(wire.ROUTE_REFRESH, b"\x00\x01\x02\x01\x00\x00")
 S = Stage
 
 CASES = [
@@ -91,6 +93,8 @@ CASES = [
          wire.message(wire.NOTIFICATION, b"\x01"), 1, 2, b"\x00\x14"),
     Case("ROUTE-REFRESH not 23 long", "4271 §6.1, 2918 §3", S.ESTABLISHED,
          wire.message(wire.ROUTE_REFRESH, b"\x00\x01\x00"), 1, 2, b"\x00\x16"),
+    Case("BoRR not 23 long", "7313 §5", S.ESTABLISHED, BORR_TOO_LONG, 7, 1, BORR_TOO_LONG),
+    Case("EoRR not 23 long", "7313 §5", S.ESTABLISHED, EORR_TOO_LONG, 7, 1, EORR_TOO_LONG),
     Case("unknown message type", "4271 §6.1", S.CONNECTED,
          wire.message(7, b""), 1, 3, b"\x07"),
     # --- RFC 4271 §6.2 and later: OPEN message errors --------------------------------------
