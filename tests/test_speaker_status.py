@@ -186,3 +186,28 @@ async def test_without_extended_next_hop_an_ipv4_route_over_ipv6_is_not_sent() -
     finally:
         await b.close()
         await a.close()
+
+
+@pytest.mark.asyncio
+async def test_a_next_hop_shared_by_both_ends_of_a_loopback_session_is_the_peers() -> None:
+    """Over ::1 both ends have the same address: the route's next hop (the sender's address
+    on the connection) is also the receiver's, and is kept; from any other peer our own
+    address as next hop is ignored (tests/test_rib_in_next_hop.py)."""
+    a = Watched(Speaker(A_AS, A_ID, listen=[("::1", 0)]))
+    b = Watched(Speaker(B_AS, B_ID))
+    for w in (a, b):
+        await w.speaker.start()
+        w.start_watching()
+    try:
+        await a.speaker.add_peer(PeerSpec("::1", config(A_AS, B_AS, A_ID), passive=True))
+        await b.speaker.add_peer(PeerSpec("::1", config(B_AS, A_AS, B_ID), TransportOptions(
+            remote_port=a.speaker.listen_ports[0])))
+        a.speaker.announce(P6)
+        rib = b.speaker.adj_rib_in("::1")
+        await wait_for(lambda: rib.get(IPV6_UNICAST, P6) is not None)
+        route = rib.get(IPV6_UNICAST, P6)
+        assert route is not None and route.next_hop == IPv6Address("::1")
+        assert rib.local_addresses == frozenset()
+    finally:
+        await b.close()
+        await a.close()

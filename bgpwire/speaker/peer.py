@@ -33,6 +33,7 @@ from bgpwire.messages import Update
 from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
+    NextHopAddress,
     RibChange,
     RouteKey,
     max_prefixes_error,
@@ -262,9 +263,7 @@ class Peer:
         self.established_at = asyncio.get_running_loop().time()
         if self._restarted is not None:
             self._restarted.add(self.key)
-        local = session.local_address
-        self.adj_in.local_addresses = frozenset(
-            () if local is None else (ip_address(local[0]),))
+        self.adj_in.local_addresses = _own_addresses(session)
         self._events.put(PeerUp(self.address, negotiation))
         if self._stale:
             self._cancel(self._sweep)
@@ -300,3 +299,13 @@ def _describe(event: SessionDown) -> str:
     if event.notification_received is not None:
         return f"{event.reason}; NOTIFICATION received {event.notification_received.describe()}"
     return event.reason
+
+
+def _own_addresses(session: PeerSession) -> frozenset[NextHopAddress]:
+    """Our address on the session, which the peer must not give as a next hop; none when the
+    peer is at that same address (a session over a loopback address between two programs on
+    one host): then the next hop is the peer's own."""
+    local, remote = session.local_address, session.remote_address
+    if local is None or (remote is not None and remote[0] == local[0]):
+        return frozenset()
+    return frozenset((ip_address(local[0]),))
