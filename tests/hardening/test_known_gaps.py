@@ -86,6 +86,35 @@ async def test_an_error_right_behind_the_keepalive_leaves_the_peer_working() -> 
 
 
 
+AS4 = HOSTILE_AS.to_bytes(4, "big")
+AS_PATH_CASES = {
+    # RFC 7607 §2: AS 0 in AS_PATH makes the UPDATE malformed, handled per RFC 7606.
+    "AS 0 in AS_PATH (RFC 7607 §2)": b"\x02\x02" + AS4 + bytes(4),
+    # RFC 5065 §5: confederation segments from a peer outside our confederation (bgpwire has
+    # no confederations, so any peer) make a malformed AS_PATH; RFC 7606 §7.2: withdraw.
+    "AS_CONFED_SEQUENCE from an external peer (RFC 5065 §5)": b"\x03\x01" + AS4 + b"\x02\x01"
+    + AS4,
+}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bgpwire/attributes/as_path.py or bgpwire/rib (decoder / speaker owners): an AS_PATH "
+    "holding AS 0, or confederation segments from an external peer, is accepted; RFC 7607 §2 "
+    "and RFC 5065 §5 call it malformed, RFC 7606 §7.2 asks for treat-as-withdraw"))
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", list(AS_PATH_CASES.values()), ids=list(AS_PATH_CASES))
+async def test_a_malformed_as_path_by_later_rfcs_is_treated_as_withdraw(path: bytes) -> None:
+    async with arena() as place:
+        hostile = await place.established_hostile()
+        rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
+        attributes = wire.origin() + wire.attr(wire.WELL_KNOWN, wire.AS_PATH, path)
+        await hostile.send(wire.update(attributes=attributes + wire.next_hop(HOSTILE_HOP),
+                                       nlri_bytes=wire.nlri(str(PREFIX))))
+        await hostile.send(wire.announce(MARK, HOSTILE_AS, HOSTILE_HOP))
+        await wait_for(lambda: rib.get(IPV4_UNICAST, MARK) is not None)
+        assert rib.get(IPV4_UNICAST, PREFIX) is None
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "bgpwire/speaker (speaker owner): the Speaker's Listener is built with a lookup function, "
     "so it never sends its SYN-ACKs with TTL 255 (Listener(send_ttl=255) would); a peer using "
