@@ -16,6 +16,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 from bgpwire.aio import Listener, PeerSession, sockopts
+from bgpwire.aio.options import MAX_TTL
 from bgpwire.attributes import PathAttribute
 from bgpwire.errors import LocalProtocolError
 from bgpwire.fsm import PeerConfig, State
@@ -46,7 +47,9 @@ class Speaker:
     family; the routes and an End-of-RIB per family follow as always, and the peer drops the
     stale routes we did not send again. Later sessions with that peer do not set the bit.
 
-    Listen on port 0 to get a free port (:attr:`listen_ports`). See
+    Listen on port 0 to get a free port (:attr:`listen_ports`). The listeners send their
+    SYN-ACKs with TTL 255, so that a peer using GTSM (RFC 5082 §3) accepts them, whenever it
+    is added; each accepted connection then takes its peer's own ``ttl`` or ``gtsm_hops``. See
     :mod:`bgpwire.speaker.events` for what happens when the program does not read
     :meth:`events`.
     """
@@ -73,7 +76,7 @@ class Speaker:
         """Start listening (peers added before are started too)."""
         self._events.open()
         for host, port in self._listen:
-            listener = Listener(self._lookup, host, port)
+            listener = Listener(self._lookup, host, port, send_ttl=MAX_TTL)
             for peer in self._peers.values():  # before the socket listens: no unsigned gap
                 self._listen_md5(listener, peer.key, peer.spec.options.md5_password)
             await listener.start()

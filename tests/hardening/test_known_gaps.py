@@ -115,12 +115,9 @@ async def test_a_malformed_as_path_by_later_rfcs_is_treated_as_withdraw(path: by
         assert rib.get(IPV4_UNICAST, PREFIX) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bgpwire/speaker (speaker owner): the Speaker's Listener is built with a lookup function, "
-    "so it never sends its SYN-ACKs with TTL 255 (Listener(send_ttl=255) would); a peer using "
-    "GTSM drops them (RFC 5082 §3) and cannot connect to a Speaker"))
 @pytest.mark.asyncio
 async def test_a_gtsm_peer_can_connect_to_a_speaker() -> None:
+    """Fixed: the Speaker's listeners send their SYN-ACKs with TTL 255."""
     async with arena(hostile_spec={"options": TransportOptions(gtsm_hops=1)}) as place:
         client = Speaker(HOSTILE_AS, HOSTILE_ID)
         await client.start()
