@@ -7,6 +7,8 @@ protocol that decide whether a received route exists at all:
 * RFC 7606 outcomes recorded on the UPDATE by the decoder: an UPDATE to be treated as withdraw
   removes every prefix it announces (§2: "the routes ... MUST be handled as though they had been
   withdrawn"); a discarded attribute is simply absent from what remains.
+* An AS_PATH holding AS 0 (RFC 7607 §2), or confederation segments from an external peer
+  (RFC 5065 §5), is malformed: the UPDATE's routes are treated as withdrawn (RFC 7606 §7.2).
 * AS-path loop detection (RFC 4271 §9.1.2): a route whose AS_PATH (or AS4_PATH, RFC 6793) holds
   our own AS is not installed, and a route the peer had announced before under that prefix is
   removed, as the new announcement replaced it.
@@ -31,7 +33,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import cast, overload
 
 from bgpwire.attributes import AS4Path, ASPath, NextHop, PathAttribute
-from bgpwire.constants import AFI, CeaseSubcode
+from bgpwire.constants import AFI, ASPathSegmentType, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
@@ -97,6 +99,21 @@ def max_prefixes_error(family: Family, limit: int) -> Cease:
 def max_prefixes_notification(family: Family, limit: int) -> Notification:
     """The NOTIFICATION of :func:`max_prefixes_error`."""
     return Notification.from_error(max_prefixes_error(family, limit))
+
+
+_CONFED = frozenset({ASPathSegmentType.AS_CONFED_SEQUENCE, ASPathSegmentType.AS_CONFED_SET})
+
+
+def _malformed_path(route_attributes: Iterable[PathAttribute], external: bool) -> bool:
+    """An AS_PATH that later RFCs call malformed, to be treated as withdraw (RFC 7606 §7.2):
+    holding AS 0 (RFC 7607 §2), or confederation segments from an external peer (RFC 5065
+    §5)."""
+    for attribute in route_attributes:
+        if type(attribute) is ASPath:
+            for segment in attribute.segments:
+                if 0 in segment.asns or (external and segment.type in _CONFED):
+                    return True
+    return False
 
 
 def _has_loop(route_attributes: Iterable[PathAttribute], local_as: int) -> bool:
@@ -243,6 +260,9 @@ class AdjRibIn:
     ) -> None:
         self.local_as = local_as
         self.max_prefixes = max_prefixes
+        self.external = False
+        """Whether the peer is in another AS: confederation segments from it make a malformed
+        AS_PATH (bgpwire is in no confederation). The speaker sets it when a session comes up."""
         self.local_addresses: frozenset[NextHopAddress] = frozenset()
         """Our addresses towards the peer: a route with one of them as next hop is ignored.
         The speaker sets it when the session comes up."""
@@ -318,7 +338,8 @@ class AdjRibIn:
         reach = update.mp_reach
         if update.nlri or (reach is not None and reach.nlri):
             attributes = route_attributes_of(update.attributes)
-            if update.treat_as_withdraw or _has_loop(attributes, self.local_as):
+            if (update.treat_as_withdraw or _has_loop(attributes, self.local_as)
+                    or _malformed_path(attributes, self.external)):
                 rejected = update.announced()
             else:
                 rejected = self._install(update, attributes, installed, replaced, grown)

@@ -264,6 +264,7 @@ class Peer:
         if self._restarted is not None:
             self._restarted.add(self.key)
         self.adj_in.local_addresses = _own_addresses(session)
+        self.adj_in.external = not negotiation.internal
         self._events.put(PeerUp(self.address, negotiation))
         if self._stale:
             self._cancel(self._sweep)

@@ -97,13 +97,10 @@ AS_PATH_CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bgpwire/attributes/as_path.py or bgpwire/rib (decoder / speaker owners): an AS_PATH "
-    "holding AS 0, or confederation segments from an external peer, is accepted; RFC 7607 §2 "
-    "and RFC 5065 §5 call it malformed, RFC 7606 §7.2 asks for treat-as-withdraw"))
 @pytest.mark.asyncio
 @pytest.mark.parametrize("path", list(AS_PATH_CASES.values()), ids=list(AS_PATH_CASES))
 async def test_a_malformed_as_path_by_later_rfcs_is_treated_as_withdraw(path: bytes) -> None:
+    """Fixed in the Adj-RIB-In (bgpwire/rib/adj_in.py)."""
     async with arena() as place:
         hostile = await place.established_hostile()
         rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
