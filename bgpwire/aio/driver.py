@@ -42,6 +42,9 @@ class _Connection(asyncio.Protocol):
         self.outbound = outbound
         self.transport: asyncio.Transport | None = None
         self.closed = asyncio.get_running_loop().create_future()
+        self.abort_timer: asyncio.TimerHandle | None = None
+        """Aborts a closing connection that does not finish flushing; cancelled once it is gone,
+        so that the timer does not keep the transport alive for CLOSE_TIMEOUT."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -52,6 +55,9 @@ class _Connection(asyncio.Protocol):
         self.driver.received(self, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.abort_timer is not None:
+            self.abort_timer.cancel()
+            self.abort_timer = None
         if not self.closed.done():
             self.closed.set_result(None)
         self.driver.lost(self)
@@ -264,7 +270,7 @@ class SessionDriver:
             return
         self._closing.add(conn)
         conn.transport.close()
-        self._loop.call_later(CLOSE_TIMEOUT, conn.transport.abort)
+        conn.abort_timer = self._loop.call_later(CLOSE_TIMEOUT, conn.transport.abort)
 
     async def wait_closed(self, timeout: float) -> None:
         """Wait until closing connections are gone; abort those still there after ``timeout``."""

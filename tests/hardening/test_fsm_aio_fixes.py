@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 from ipaddress import IPv4Address
@@ -10,9 +11,12 @@ from ipaddress import IPv4Address
 import pytest
 
 from bgpwire.aio import Listener, sockopts
+from bgpwire.aio.driver import CLOSE_TIMEOUT
 from bgpwire.errors import LocalProtocolError
 from bgpwire.fsm import NotificationSent, PeerConfig, Session, State, Timer
 from bgpwire.fsm.core import OPEN_HOLD_TIME
+from tests.hardening import wire
+from tests.hardening.arena import arena, wait_for
 
 
 def state_of(session: Session) -> State:
@@ -78,3 +82,24 @@ async def test_a_password_registered_at_run_time_is_required_of_that_peer() -> N
         assert await signed_connect(listener.port, None)
     finally:
         await listener.close()
+
+
+def live_transports() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, asyncio.Transport))
+
+
+@pytest.mark.asyncio
+async def test_a_closed_connection_is_not_kept_alive_by_its_abort_timer() -> None:
+    """A connection closed after a NOTIFICATION used to stay referenced by the timer that
+    aborts it should it not flush within CLOSE_TIMEOUT (10 s), long after it was gone."""
+    async with arena() as place:
+        before = live_transports()
+        hostile = await place.hostile()
+        await hostile.send(wire.message(7, b""))  # Bad Message Type: the speaker closes
+        notification = await hostile.notification()
+        assert (notification.code, notification.subcode) == (1, 3)
+        await hostile.close()
+        place.hostiles.remove(hostile)
+        del hostile  # its own transport, the client side
+        await wait_for(lambda: live_transports() == before, timeout=CLOSE_TIMEOUT / 2)
