@@ -293,12 +293,11 @@ async def md5_connect(port: int, password: str | None) -> socket.socket | None:
     return sock
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bgpwire/speaker (speaker owner): the Speaker's Listener is built with a lookup function "
-    "and never given the peers' md5_password (Listener.set_md5_password now exists for it): "
-    "an unsigned connection from an MD5 peer is accepted and a correctly signed one refused"))
 @pytest.mark.asyncio
 async def test_a_wrong_tcp_md5_key_gets_no_session() -> None:
+    """RFC 2385: the speaker's listener requires the peer's key, so an unsigned SYN or one
+    signed with another key gets no answer from the kernel: no connection, no bytes, no
+    session; the right key connects."""
     require_root()
     options = TransportOptions(md5_password="right")
     async with arena(hostile_spec={"options": options}) as place:
