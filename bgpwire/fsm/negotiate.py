@@ -73,7 +73,8 @@ class Negotiation:
 
     ``receive_ctx`` decodes what the peer sends (ADD-PATH where we receive and it sends);
     ``send_ctx`` encodes what we send (ADD-PATH where we send and it receives).
-    ``keepalive_time`` is a third of ``hold_time``; both are 0 when either side asked for 0.
+    ``keepalive_time`` is a third of ``hold_time`` (the session puts a shorter configured
+    :attr:`PeerConfig.keepalive_time` in its place); both are 0 when either side asked for 0.
     """
 
     local: Open
