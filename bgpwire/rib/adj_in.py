@@ -29,23 +29,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import cast, overload
+from ipaddress import IPv4Address, IPv6Address
+from typing import cast
 
 from bgpwire.attributes import AS4Path, ASPath, NextHop, PathAttribute
-from bgpwire.constants import AFI, ASPathSegmentType, CeaseSubcode
+from bgpwire.constants import ASPathSegmentType, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.prefixes import NLRIItem, PathPrefix, PrefixList, network, prefix_values
+from bgpwire.prefixes import NLRIItem
+from bgpwire.rib.compact import (
+    StoredPath,
+    WithdrawnRoutes,
+    prefix_key,
+    stored_route,
+    table_routes,
+    wire_keys,
+)
 from bgpwire.rib.route import (
     NextHopAddress,
     Route,
     RouteKey,
     decoded_route,
     route_attributes_of,
-    stale_copy,
-    unchecked_route,
 )
 
 __all__ = [
@@ -125,122 +131,7 @@ def _has_loop(route_attributes: Iterable[PathAttribute], local_as: int) -> bool:
     return False
 
 
-_Path = tuple[tuple[PathAttribute, ...], NextHopAddress, IPv6Address | None, bool]
-"""What a table keeps per prefix: attributes, next hop, link-local next hop, stale mark. One
-tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
-
 _BROADCAST = IPv4Address("255.255.255.255")
-_V6 = 0x100
-_PATH_SHIFT = 137
-_VALUE_MASK = (1 << 128) - 1
-
-
-def _key(item: object) -> int | None:
-    """The compact key of a prefix: ``value << 9 | v6 << 8 | length``, plus ``path_id + 1`` from
-    bit 137 for ADD-PATH; ``None`` for what is not a prefix.
-
-    A table keyed by these ints instead of ``ipaddress`` networks hashes each prefix in a few
-    nanoseconds (the stdlib does not cache a network's hash) and keeps no object the cyclic GC
-    has to walk.
-    """
-    path = 0
-    if isinstance(item, PathPrefix):
-        path = (item.path_id + 1) << _PATH_SHIFT
-        item = item.prefix
-    if isinstance(item, IPv4Network):
-        return path | int(item.network_address) << 9 | item.prefixlen
-    if isinstance(item, IPv6Network):
-        return path | int(item.network_address) << 9 | _V6 | item.prefixlen
-    return None
-
-
-def _item(key: int) -> NLRIItem:
-    """The prefix a key stands for (see :func:`_key`)."""
-    length = key & 0xFF
-    value = (key >> 9) & _VALUE_MASK
-    prefix = network(AFI.IPV6 if key & _V6 else AFI.IPV4, value, length)
-    path = key >> _PATH_SHIFT
-    return PathPrefix(path - 1, prefix) if path else prefix
-
-
-def _wire_keys(prefixes: Sequence[NLRIItem], afi: int) -> list[int] | None:
-    """The keys of a decoded prefix block read off its wire bytes, or ``None`` when the block
-    was not decoded (or has path identifiers): then the caller keys the objects."""
-    if not isinstance(prefixes, PrefixList):
-        return None
-    data = prefixes.wire_bytes(afi, False)
-    if data is None or afi not in (AFI.IPV4, AFI.IPV6):
-        return None
-    tag = _V6 if afi == AFI.IPV6 else 0
-    return [value << 9 | length | tag for value, length in prefix_values(data, afi)]
-
-
-def _table_routes(family: Family, table: Mapping[int, _Path]) -> Iterator[Route]:
-    """Every route of one family's table, built with :func:`_item` and :func:`_route` inlined:
-    a full table is a million of them."""
-    afi = AFI.IPV6 if family.afi == AFI.IPV6 else AFI.IPV4
-    build, new_route, stale = network, unchecked_route, stale_copy
-    shift, mask = _PATH_SHIFT, _VALUE_MASK
-    for key, (attributes, next_hop, link_local, is_stale) in list(table.items()):
-        net = build(afi, (key >> 9) & mask, key & 0xFF)
-        prefix: NLRIItem = PathPrefix((key >> shift) - 1, net) if key >> shift else net
-        route = new_route(family, prefix, attributes, next_hop, link_local)
-        yield stale(route) if is_stale else route
-
-
-def _route(family: Family, prefix: NLRIItem, path: _Path) -> Route:
-    route = decoded_route(family, prefix, path[0], path[1], path[2])
-    return stale_copy(route) if path[3] else route
-
-
-class WithdrawnRoutes(Sequence[Route]):
-    """Routes taken out of an :class:`AdjRibIn` in bulk, built one by one when read.
-
-    It holds the removed part of the table (compact keys and shared value tuples), so taking
-    it costs nothing per route. Iterating builds each :class:`Route` again (equal routes, not
-    the same objects); indexing builds them all once and keeps them. It compares equal to any
-    sequence of the same routes.
-    """
-
-    __slots__ = ("_built", "_length", "_parts")
-
-    def __init__(self, parts: Sequence[tuple[Family, Mapping[int, _Path]]]) -> None:
-        self._parts = tuple((family, table) for family, table in parts if table)
-        self._length = sum(len(table) for _, table in self._parts)
-        self._built: tuple[Route, ...] | None = None
-
-    def __len__(self) -> int:
-        return self._length
-
-    def __iter__(self) -> Iterator[Route]:
-        if self._built is not None:
-            yield from self._built
-            return
-        for family, table in self._parts:
-            yield from _table_routes(family, table)
-
-    @overload
-    def __getitem__(self, index: int) -> Route: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Route, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> Route | tuple[Route, ...]:
-        if self._built is None:
-            self._built = tuple(iter(self))
-        return self._built[index]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
-            return NotImplemented
-        return len(other) == self._length and all(
-            a == b for a, b in zip(self, other, strict=True))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"WithdrawnRoutes({self._length} routes)"
 
 
 class AdjRibIn:
@@ -266,7 +157,7 @@ class AdjRibIn:
         self.local_addresses: frozenset[NextHopAddress] = frozenset()
         """Our addresses towards the peer: a route with one of them as next hop is ignored.
         The speaker sets it when the session comes up."""
-        self._tables: dict[Family, dict[int, _Path]] = {}
+        self._tables: dict[Family, dict[int, StoredPath]] = {}
         self._end_of_rib: set[Family] = set()
 
     # --- lookup -----------------------------------------------------------------------------
@@ -281,20 +172,20 @@ class AdjRibIn:
         if not isinstance(key, tuple) or len(key) != 2:
             return False
         table = self._tables.get(key[0])
-        return table is not None and _key(key[1]) in table
+        return table is not None and prefix_key(key[1]) in table
 
     def routes(self, family: Family | None = None) -> Iterator[Route]:
         """Every route, or those of ``family``."""
         families = list(self._tables) if family is None else [family]
         for name in families:
-            yield from _table_routes(name, self._tables.get(name, {}))
+            yield from table_routes(name, self._tables.get(name, {}))
 
     def get(self, family: Family, prefix: NLRIItem) -> Route | None:
         table = self._tables.get(family)
         if table is None:
             return None
-        path = table.get(_key(prefix))  # type: ignore[arg-type]
-        return None if path is None else _route(family, prefix, path)
+        path = table.get(prefix_key(prefix))  # type: ignore[arg-type]
+        return None if path is None else stored_route(family, prefix, path)
 
     def count(self, family: Family) -> int:
         return len(self._tables.get(family, ()))
@@ -331,9 +222,9 @@ class AdjRibIn:
         grown: set[Family] = set()
         withdrawals = update.withdrawals()
         if withdrawals:
-            keep = {(name, _key(item)) for name, item in update.announced()}
+            keep = {(name, prefix_key(item)) for name, item in update.announced()}
             for name, item in withdrawals:
-                if (name, _key(item)) not in keep:
+                if (name, prefix_key(item)) not in keep:
                     self._remove(name, item, withdrawn)
         reach = update.mp_reach
         if update.nlri or (reach is not None and reach.nlri):
@@ -389,9 +280,9 @@ class AdjRibIn:
         next_hop = next_hops[0]
         # MPReachNLRI only ever holds a second next hop as an IPv6 link-local one (RFC 2545 §3).
         link_local = cast(IPv6Address, next_hops[1]) if len(next_hops) > 1 else None
-        path: _Path = (attributes, next_hop, link_local, False)
+        path: StoredPath = (attributes, next_hop, link_local, False)
         table = self._tables.setdefault(family, {})
-        keys = _wire_keys(prefixes, family.afi)
+        keys = wire_keys(prefixes, family.afi)
         items = prefixes if keys is None else zip(keys, prefixes, strict=True)
         before = len(table)
         get = table.get
@@ -399,7 +290,7 @@ class AdjRibIn:
         for entry in items:
             if keys is None:
                 prefix = cast(NLRIItem, entry)
-                key = _key(prefix)
+                key = prefix_key(prefix)
                 if key is None:
                     raise TypeError(f"{prefix!r} is not a prefix")
             else:
@@ -409,7 +300,7 @@ class AdjRibIn:
             if old is None:
                 append(decoded_route(family, prefix, attributes, next_hop, link_local))
             elif old != path:
-                replaced.append((_route(family, prefix, old),
+                replaced.append((stored_route(family, prefix, old),
                                  decoded_route(family, prefix, attributes, next_hop, link_local)))
         if len(table) > before:
             grown.add(family)
@@ -417,9 +308,9 @@ class AdjRibIn:
     def _remove(self, family: Family, item: NLRIItem, removed: list[Route]) -> None:
         table = self._tables.get(family)
         if table is not None:
-            path = table.pop(_key(item), None)  # type: ignore[arg-type]
+            path = table.pop(prefix_key(item), None)  # type: ignore[arg-type]
             if path is not None:
-                removed.append(_route(family, item, path))
+                removed.append(stored_route(family, item, path))
 
     def _over_limit(self, family: Family) -> bool:
         limit = self.limit(family)
@@ -434,7 +325,7 @@ class AdjRibIn:
         peer listed in its capability: those routes keep forwarding until replaced or swept.
         """
         count = 0
-        stale: dict[int, _Path] = {}  # one stale tuple per shared tuple
+        stale: dict[int, StoredPath] = {}  # one stale tuple per shared tuple
         for family in self._families(families):
             table = self._tables[family]
             for key, path in table.items():
@@ -453,7 +344,7 @@ class AdjRibIn:
         Call it on the peer's End-of-RIB for the family, or when the restart timer (or the
         selection deferral timer) expires.
         """
-        parts: list[tuple[Family, Mapping[int, _Path]]] = []
+        parts: list[tuple[Family, Mapping[int, StoredPath]]] = []
         for name in self._families(None if family is None else (family,)):
             table = self._tables[name]
             kept = {key: path for key, path in table.items() if not path[3]}
