@@ -16,7 +16,7 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from bgpwire.aio import TransportOptions, sockopts
+from bgpwire.aio import PeerSession, TransportOptions, sockopts
 from bgpwire.families import IPV4_UNICAST
 from bgpwire.framer import Framer
 from bgpwire.fsm import State
@@ -48,7 +48,7 @@ def rss_kib() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize() // 1024
 
 
-def good_session_of(place: Arena):  # type: ignore[no-untyped-def]
+def good_session_of(place: Arena) -> PeerSession:
     session = place.target.speaker.session(GOOD_ADDR)
     assert session is not None
     return session
