@@ -309,3 +309,17 @@ async def test_a_wrong_tcp_md5_key_gets_no_session() -> None:
         signed.close()
         assert not place.target.of(PeerUp, HOSTILE_ADDR)
         place.good_untouched(good)
+
+
+@pytest.mark.asyncio
+async def test_closing_the_speaker_in_the_middle_of_it_all_leaves_nothing_behind() -> None:
+    """A speaker closed while one peer is Established, another connection sits in OpenSent
+    and a third is refused: afterwards the process has the tasks and descriptors it had
+    before the speaker existed."""
+    tasks, fds = len(asyncio.all_tasks()), open_fds()
+    async with arena(hostile_config_overrides=SHORT_OPEN_WAIT) as place:
+        await place.established_hostile()
+        waiting = await place.hostile()
+        assert isinstance(await waiting.next_message(), Open)
+        assert await connect_and_read(place.port, "127.0.1.1") == b""
+    await wait_for(lambda: (len(asyncio.all_tasks()), open_fds()) == (tasks, fds))
