@@ -158,6 +158,14 @@ def test_missing_well_known_attribute_is_treat_as_withdraw() -> None:
         ErrorAction.TREAT_AS_WITHDRAW, UpdateMessageSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, b"\x02")
 
 
+def test_prefixes_announced_without_any_attribute_are_treat_as_withdraw() -> None:
+    # RFC 7606 §3.d: an empty path attributes field lacks every mandatory attribute.
+    update = decode_update(update_message(b"", b"", b"\x18\xc6\x33\x64"), CTX)
+    assert update.treat_as_withdraw and update.attributes == ()
+    assert [problem_of(update, code)[:2] for code in (1, 2, 3)] == [
+        (ErrorAction.TREAT_AS_WITHDRAW, UpdateMessageSubcode.MISSING_WELL_KNOWN_ATTRIBUTE)] * 3
+
+
 def test_next_hop_is_not_required_without_classic_nlri() -> None:
     mp_reach = bytes.fromhex(MP_REACH_2001_DB8)
     attributes = ORIGIN_IGP + AS_PATH_65001_65002 + mp_reach

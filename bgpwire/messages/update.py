@@ -236,7 +236,7 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
         _prefix_list(data[nlri_start:], _IPV4, add_path) if nlri_start < end else ())
     problems: tuple[AttributeProblem, ...] = ()
     attributes: tuple[PathAttribute, ...] | list[object] | None
-    if not attributes_length:
+    if not attributes_length and nlri_start == end:  # a withdrawal, or End-of-RIB
         attributes = ()
     else:
         attributes = _check_clean_attributes(data, attributes_start, nlri_start, ctx, bool(nlri))
