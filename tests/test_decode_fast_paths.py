@@ -368,7 +368,7 @@ def test_decoding_leaves_the_unique_attributes_unbuilt_until_read() -> None:
     update = fresh_update()
     pending = update_module._GET_ATTRIBUTES(update)
     assert type(pending) is list
-    assert [type(entry) for entry in pending[3:]] == [Origin, bytes, NextHop, bytes]
+    assert pending[1:] == [None, None, ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100]
     # What is asked of every UPDATE by a session and a RIB does not build them.
     assert update.mp_reach is None and update.mp_unreach is None
     assert update.end_of_rib is None and not update.treat_as_withdraw
@@ -435,3 +435,85 @@ def test_mp_attributes_are_found_the_same_before_and_after_the_others_are_built(
     assert unreach is next((a for a in built if type(a) is MPUnreachNLRI), None)
     assert (before.mp_reach, before.mp_unreach) == (reach, unreach)
     assert before.encode() == message(b"", attributes, b"")
+
+
+# --- attribute lists recognised whole by update_shapes -------------------------------------------
+
+def _pieces(four: bool) -> dict[str, list[bytes]]:
+    """Well-formed attributes of the common shapes, and near misses of each."""
+    width = 4 if four else 2
+    path = bytes((2, 2)) + bytes(range(2 * width))
+    return {
+        "origin": [ORIGIN_IGP, bytes.fromhex("40 01 01 02"), bytes.fromhex("40 01 01 03"),
+                   bytes.fromhex("c0 01 01 00"), bytes.fromhex("40 01 02 0000")],
+        "as_path": [attribute_bytes(0x40, 2, path), attribute_bytes(0x50, 2, path),
+                    attribute_bytes(0x40, 2, path[:-1]),
+                    attribute_bytes(0x40, 2, b"\x01" + path[1:]),
+                    attribute_bytes(0x40, 2, path + path), attribute_bytes(0x40, 2, b"\x02\x00"),
+                    attribute_bytes(0x40, 2, bytes((2, 63)) + bytes(63 * width)),
+                    attribute_bytes(0x60, 2, path),
+                    # Well-formed for the other AS number width only.
+                    attribute_bytes(0x40, 2, bytes((2, 2)) + bytes(range(8 if width == 2 else 4)))],
+        "next_hop": [NEXT_HOP, bytes.fromhex("40 03 05 c000020100"),
+                     bytes.fromhex("50 03 0004 c0000201")],
+        "med": [MED_100, bytes.fromhex("90 04 0004 00000064"), bytes.fromhex("80 04 03 000064"),
+                bytes.fromhex("c0 04 04 00000064")],
+        "local_pref": [bytes.fromhex("40 05 04 00000064"), bytes.fromhex("40 05 02 0064")],
+        "communities": [bytes.fromhex("c0 08 04 fde90001"),
+                        bytes.fromhex("d0 08 0008 fde90001fde90002"),
+                        bytes.fromhex("c0 08 03 fde900"), bytes.fromhex("e0 08 04 fde90001"),
+                        bytes.fromhex("c0 08 00")],
+        "mp_reach": [MP_REACH_V6, bytes.fromhex("90 0e 001a") + MP_REACH_V6[3:],
+                     bytes.fromhex("80 0e 1b") + MP_REACH_V6[3:] + b"\x00",
+                     bytes.fromhex("80 0e 1a 0002 01 10") + bytes(16)
+                     + bytes.fromhex("00 21 20010db8")],
+        "large": [bytes.fromhex("c0 20 0c 0000fde9 00000001 00000002"),
+                  bytes.fromhex("c0 20 0b 0000fde9 00000001 000000")],
+        "other": [bytes.fromhex("c0 10 08 0002fde900000001"), bytes.fromhex("40 06 00"),
+                  bytes.fromhex("c0 63 02 abcd"), bytes.fromhex("40 63 00")],
+    }
+
+
+@settings(max_examples=400)
+@given(data=st.data())
+def test_attribute_lists_of_every_shape_decode_as_the_careful_decoder_says(
+    data: st.DataObject,
+) -> None:
+    four = data.draw(st.booleans())
+    ctx = Negotiated(four_octet_as=four, internal=data.draw(st.sampled_from([None, True, False])))
+    pieces = _pieces(four)
+    # The lists update_shapes spells out (classic NLRI, or around MP_REACH_NLRI), with one
+    # piece replaced by any of its list (the well-formed first one included); or any kinds in
+    # any order.
+    optional = [name for name in ("med", "local_pref", "communities", "large")
+                if data.draw(st.booleans())]
+    form = data.draw(st.sampled_from(["classic", "reach", "any"]))
+    if form == "classic":
+        names = ["origin", "as_path", "next_hop", *optional]
+    elif form == "reach":
+        names = ["origin", "as_path", *optional[:-1], "mp_reach", *optional[-1:]]
+    else:
+        names = [name for name in sorted(pieces) if data.draw(st.booleans())]
+        names = data.draw(st.permutations(names))
+    odd = data.draw(st.integers(0, max(0, len(names) - 1)))
+    attributes = b"".join(
+        data.draw(st.sampled_from(pieces[name])) if n == odd else pieces[name][0]
+        for n, name in enumerate(names))
+    nlri = b"" if form == "reach" else bytes.fromhex("18 c63364")
+    if form == "any" and data.draw(st.booleans()):
+        nlri = b""
+    raw = message(b"", attributes, nlri)
+    try:
+        expected: object = careful(attributes, ctx, bool(nlri))
+    except ProtocolError as error:
+        expected = repr(error)
+    for _ in range(2):  # unseen, then seen once
+        try:
+            update = decode(raw, ctx)
+            assert isinstance(update, Update)
+            reach = update.mp_reach
+            got: object = (update.attributes, update.problems)
+            assert reach is next((a for a in update.attributes if type(a) is MPReachNLRI), None)
+        except ProtocolError as error:
+            got = repr(error)
+        assert got == expected

@@ -41,6 +41,7 @@ from bgpwire.errors import (
 )
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages.header import frame
+from bgpwire.messages.update_shapes import Shapes, shapes_for
 from bgpwire.prefixes import NLRIItem, PrefixList, encode_prefix, encode_prefixes
 
 A = TypeVar("A", bound=PathAttribute)
@@ -235,14 +236,22 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
     nlri: Sequence[NLRIItem] = (
         _prefix_list(data[nlri_start:], _IPV4, add_path) if nlri_start < end else ())
     problems: tuple[AttributeProblem, ...] = ()
-    attributes: tuple[PathAttribute, ...] | list[object] | None
+    attributes: tuple[PathAttribute, ...] | list[object] | None = None
     if not attributes_length and nlri_start == end:  # a withdrawal, or End-of-RIB
         attributes = ()
     else:
-        attributes = _check_clean_attributes(data, attributes_start, nlri_start, ctx, bool(nlri))
+        has_nlri = nlri_start < end  # a field that is not empty holds a prefix, or raised above
+        shapes = _shapes(ctx.four_octet_as, ctx.internal is not False)
+        if has_nlri:
+            if shapes.classic.fullmatch(data, attributes_start, nlri_start):
+                attributes = [ctx, None, None, data[attributes_start:nlri_start]]
+        else:
+            attributes = _match_reach_shape(data, attributes_start, nlri_start, ctx, shapes)
+        if attributes is None:
+            attributes = _check_clean_attributes(data, attributes_start, nlri_start, ctx, has_nlri)
         if attributes is None:
             attributes, problems = _decode_attributes(
-                data[attributes_start:nlri_start], ctx, bool(nlri))
+                data[attributes_start:nlri_start], ctx, has_nlri)
     # Built without re-running the checks its bytes already passed, writing the slots directly.
     update = _new(Update)
     _SET_WITHDRAWN(update, withdrawn)
@@ -254,11 +263,10 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
 
 _PendingAttributes = list
 """How the slot of ``Update.attributes`` holds attributes that passed every check but are not
-all built yet: a list (``Update`` never stores one otherwise: its constructor turns any sequence
-into a tuple) of the decoding context, the MP_REACH_NLRI and the MP_UNREACH_NLRI (or ``None``),
-then in wire order attribute objects (memoised ones, and those decoded at once, the two above
-among them) and the whole wire bytes of attributes that were checked to decode without error
-(see :func:`_check_clean_attributes`).
+built yet: a list (``Update`` never stores one otherwise: its constructor turns any sequence
+into a tuple) of four items: the decoding context, the MP_REACH_NLRI and the MP_UNREACH_NLRI
+(or ``None``), and the path attributes field as received, which holds at least one attribute
+besides those two.
 
 A full table's consumer often needs only the prefixes, or the attributes of a few routes:
 building every AS_PATH and MED of a million routes up front would cost more than the rest of
@@ -268,38 +276,81 @@ made for nearly every UPDATE of a table.
 """
 
 
+def _match_reach_shape(
+    data: bytes, i: int, end: int, ctx: Negotiated, shapes: Shapes
+) -> list[object] | None:
+    """Pending attributes for ``data[i:end]`` if it is the common list around an IPv6 unicast
+    MP_REACH_NLRI (see :mod:`bgpwire.messages.update_shapes`), else ``None``."""
+    before = shapes.before_reach.match(data, i, end)
+    if before is None:
+        return None
+    j = before.end()
+    if end - j < 4 or data[j + 1] != _MP_REACH:
+        return None
+    flags = data[j]
+    if flags & _EXTENDED_LENGTH:
+        start = j + 4
+        stop = start + ((data[j + 2] << 8) | data[j + 3])
+    else:
+        start = j + 3
+        stop = start + data[j + 2]
+    if stop > end or not shapes.after_reach.fullmatch(data, stop, end):
+        return None
+    reach = decode_ipv6_unicast_reach(data, start, stop, flags, ctx)
+    if reach is None:
+        return None
+    return [ctx, reach, None, data[i:end]]
+
+
 def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:
     """Every attribute of ``pending`` as an object. Never raises: the bytes were checked.
 
     Attribute bytes seen before come from the memo, as in :func:`_check_clean_attributes`.
     """
-    entries = iter(pending)
-    ctx: Negotiated = next(entries)  # type: ignore[assignment]  # see _PendingAttributes
-    next(entries)  # MP_REACH_NLRI and MP_UNREACH_NLRI: among the attributes that follow too
-    next(entries)
+    ctx: Negotiated = pending[0]  # type: ignore[assignment]  # see _PendingAttributes
+    reach, unreach = pending[1], pending[2]
+    block: bytes = pending[3]  # type: ignore[assignment]
     cache = _attribute_memo(ctx)
     get = cache.get
     decoders = _DECODERS
     built: list[PathAttribute] = []
     append = built.append
-    for entry in entries:
-        if type(entry) is not bytes:
-            append(entry)  # type: ignore[arg-type]  # not bytes: an attribute
-            continue
-        flags = entry[0]
-        value = entry[4:] if flags & _EXTENDED_LENGTH else entry[3:]
-        size = len(value)
-        memoised = get(entry) if size <= _MEMO_VALUE_LIMIT else None
-        if memoised is not None and memoised is not _SEEN_ONCE:
-            append(memoised)
-            continue
-        decode_value, category = decoders[entry[1]]  # type: ignore[misc]  # a known type
-        attribute = decode_value(value, ctx)
-        if flags != (category | _EXTENDED_LENGTH if size > 255 else category):
-            set_received_flags(attribute, flags)
-        if size <= _MEMO_VALUE_LIMIT:
-            cache[entry] = _SEEN_ONCE if memoised is None else attribute
-        append(attribute)
+    end = len(block)
+    i = 0
+    while i < end:
+        flags = block[i]
+        code = block[i + 1]
+        if flags & _EXTENDED_LENGTH:
+            start = i + 4
+            stop = start + ((block[i + 2] << 8) | block[i + 3])
+        else:
+            start = i + 3
+            stop = start + block[i + 2]
+        if code == _MP_REACH:
+            append(reach)  # type: ignore[arg-type]  # decoded with the UPDATE
+        elif code == _MP_UNREACH:
+            append(unreach)  # type: ignore[arg-type]
+        else:
+            size = stop - start
+            raw = block[i:stop] if size <= _MEMO_VALUE_LIMIT else b""
+            memoised = get(raw) if raw else None
+            if memoised is not None and memoised is not _SEEN_ONCE:
+                append(memoised)
+            else:
+                known = decoders[code]
+                attribute: PathAttribute
+                if known is None:  # an optional one: a well-known one ended the session
+                    attribute = _unknown_attribute(  # type: ignore[assignment]
+                        flags, code, block[start:stop])
+                else:
+                    decode_value, category = known
+                    attribute = decode_value(block[start:stop], ctx)
+                    if flags != (category | _EXTENDED_LENGTH if size > 255 else category):
+                        set_received_flags(attribute, flags)
+                if raw:
+                    cache[raw] = _SEEN_ONCE if memoised is None else attribute
+                append(attribute)
+        i = stop
     return tuple(built)
 
 
@@ -328,6 +379,7 @@ class _AttributesField:
 
 _IPV4 = int(AFI.IPV4)
 _prefix_list = PrefixList.decode
+_shapes = shapes_for
 _new = object.__new__
 _SET_WITHDRAWN = Update.__dict__["withdrawn"].__set__
 _GET_ATTRIBUTES = Update.__dict__["attributes"].__get__
@@ -384,15 +436,17 @@ def _check_clean_attributes(
 ) -> tuple[PathAttribute, ...] | list[object] | None:
     """The attributes in ``data[i:end]`` of an UPDATE with nothing wrong in them, or ``None``.
 
-    This is the path a full table takes, so it does only what a well-formed list needs. At the
-    first sign of trouble (an attribute that does not decode, a repeat, a missing mandatory
-    attribute, a length past the end) it gives up, and :func:`_decode_attributes` goes over the
-    list again, slowly and carefully, to say what is wrong and what RFC 7606 makes of it.
+    This is the path a table takes when its attribute lists are not of the shapes
+    :mod:`bgpwire.messages.update_shapes` recognises, so it does only what a well-formed list
+    needs. At the first sign of trouble (an attribute that does not decode, a repeat, a missing
+    mandatory attribute, a length past the end) it gives up, and :func:`_decode_attributes` goes
+    over the list again, slowly and carefully, to say what is wrong and what RFC 7606 makes of
+    it.
 
-    The types whose values are mostly unique to their UPDATE in a table (see ``_CHECKS``) are
-    checked on their bytes and left for :func:`_build_pending` to build when first read; the
-    others are decoded here. Either way every error RFC 7606 cares about is found now, never
-    when an attribute is read.
+    Every error RFC 7606 cares about is found here, never when an attribute is read, but only
+    MP_REACH_NLRI and MP_UNREACH_NLRI are kept built (see :data:`_PendingAttributes`). The
+    types whose values are mostly unique to their UPDATE in a table (see ``_CHECKS``) are
+    checked on their bytes; the others are decoded (into the memo: a table repeats them).
 
     An attribute enters the memo the second time its bytes are seen, decoded here or when
     built; from then on every UPDATE shares the one object. The first time only the bytes are
@@ -408,9 +462,11 @@ def _check_clean_attributes(
     categories = _CATEGORIES
     sizes = _SIZES
     path_shift = 2 if ctx.four_octet_as else 1
-    entries: list[object] = [ctx, None, None]  # see _PendingAttributes
-    append = entries.append
-    pending = False
+    begin = i
+    reach: PathAttribute | None = None
+    unreach: PathAttribute | None = None
+    multiprotocol: list[PathAttribute] = []  # reach and unreach, in wire order
+    others = False
     seen = 0
     try:
         while i < end:
@@ -438,17 +494,16 @@ def _check_clean_attributes(
                 else:
                     sound = size > 0 and not size % sizes[code]
                 if sound:
-                    append(data[i:stop])
-                    pending = True
+                    others = True
                     i = stop
                     continue
             memoised: PathAttribute | None = None
             if memoisable[code]:
+                others = True
                 raw = data[i:stop] if stop - start <= _MEMO_VALUE_LIMIT else b""
                 if raw:
                     memoised = get(raw)
                     if memoised is not None and memoised is not _SEEN_ONCE:
-                        append(memoised)
                         i = stop
                         continue
             else:
@@ -456,8 +511,7 @@ def _check_clean_attributes(
                 if code == _MP_REACH:
                     reach = decode_ipv6_unicast_reach(data, start, stop, flags, ctx)
                     if reach is not None:
-                        entries[1] = reach
-                        append(reach)
+                        multiprotocol.append(reach)
                         i = stop
                         continue
             known = decoders[code]
@@ -479,10 +533,11 @@ def _check_clean_attributes(
             if raw:
                 cache[raw] = _SEEN_ONCE if memoised is None else attribute
             elif code == _MP_REACH:
-                entries[1] = attribute
+                reach = attribute
+                multiprotocol.append(attribute)
             elif code == _MP_UNREACH:
-                entries[2] = attribute
-            append(attribute)
+                unreach = attribute
+                multiprotocol.append(attribute)
             i = stop
     except IndexError:  # a header cut short by the end of the message
         return None
@@ -493,9 +548,9 @@ def _check_clean_attributes(
         return None
     if seen & _LOCAL_PREF_BIT and ctx.internal is False:
         return None
-    if pending:
-        return entries
-    return tuple(entries[3:])  # type: ignore[arg-type]  # no bytes among them: attributes
+    if others:
+        return [ctx, reach, unreach, data[begin:end]]
+    return tuple(multiprotocol)  # nothing else to build (an End-of-RIB marker, say)
 
 
 def _unknown_attribute(flags: int, code: int, value: bytes) -> UnknownAttribute | None:
