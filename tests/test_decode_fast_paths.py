@@ -517,3 +517,14 @@ def test_attribute_lists_of_every_shape_decode_as_the_careful_decoder_says(
         except ProtocolError as error:
             got = repr(error)
         assert got == expected
+
+
+def test_attributes_after_mp_reach_are_never_read_as_its_prefixes() -> None:
+    # These octets would pass for two more IPv6 prefixes (/64 and /0) if MP_REACH_NLRI were
+    # taken to run to the end of the list: its own length says where its prefixes stop.
+    after = bytes.fromhex("40 03 04 c0000201") + bytes.fromhex("40 06 00")
+    update = decode(message(b"", ORIGIN_IGP + AS_PATH + MP_REACH_V6 + after, b""), Negotiated())
+    assert isinstance(update, Update) and update.mp_reach is not None
+    assert tuple(update.mp_reach.nlri) == (IPv6Network("2001:db8::/32"),)
+    assert [type(a).__name__ for a in update.attributes] == [
+        "Origin", "ASPath", "MPReachNLRI", "NextHop", "AtomicAggregate"]

@@ -272,6 +272,25 @@ def decode_ipv6_unicast_reach(
     return reach
 
 
+def ipv6_unicast_reach(
+    next_hop: bytes, reserved: int, flags: int | None, nlri: Sequence[NLRIItem]
+) -> MPReachNLRI:
+    """The IPv6 unicast MP_REACH_NLRI with a 16-octet global ``next_hop`` and ``nlri`` (of that
+    family, checked), for a decoder that has checked the rest of the attribute itself."""
+    hops = _IPV6_NEXT_HOPS.get(next_hop)
+    if hops is None:
+        hops = _decode_next_hop(next_hop, AFI.IPV6, next_hop)
+    reach = _new(MPReachNLRI)
+    _set_flags(reach, flags)
+    _set_reach_family(reach, IPV6_UNICAST)
+    _set_reach_next_hops(reach, hops)
+    _set_reach_nlri(reach, nlri)
+    _set_reach_raw_next_hop(reach, b"")
+    _set_reach_raw_nlri(reach, b"")
+    _set_reach_reserved(reach, reserved)
+    return reach
+
+
 @dataclass(frozen=True, slots=True)
 class MPUnreachNLRI(PathAttribute):
     """MP_UNREACH_NLRI (RFC 4760 §4): withdrawn routes of one family.

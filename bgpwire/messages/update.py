@@ -24,7 +24,7 @@ from bgpwire.attributes.base import (
     canonical_flags,
     set_received_flags,
 )
-from bgpwire.attributes.mp import decode_ipv6_unicast_reach
+from bgpwire.attributes.mp import decode_ipv6_unicast_reach, ipv6_unicast_reach
 from bgpwire.attributes.policy import MALFORMED_ACTION, ONCE_ONLY_SESSION_RESET
 from bgpwire.constants import AFI, HEADER_LENGTH, AttrType, MessageType, UpdateMessageSubcode
 from bgpwire.context import DEFAULT_CONTEXT, Negotiated
@@ -33,6 +33,7 @@ from bgpwire.errors import (
     AttributeLengthError,
     AttributeProblem,
     ErrorAction,
+    InvalidNetworkField,
     LocalProtocolError,
     MalformedAttributeList,
     MissingWellKnownAttribute,
@@ -246,7 +247,25 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
             if shapes.classic.fullmatch(data, attributes_start, nlri_start):
                 attributes = [ctx, None, None, data[attributes_start:nlri_start]]
         else:
-            attributes = _match_reach_shape(data, attributes_start, nlri_start, ctx, shapes)
+            head = shapes.up_to_reach_nlri.match(data, attributes_start, nlri_start)
+            if head is not None and not ctx.add_path:  # an IPv6 unicast MP_REACH_NLRI ...
+                nlri_at = head.end()
+                value = nlri_at - 21
+                short = data[value - 3] == 0x80 and data[value - 2] == _MP_REACH
+                length = data[value - 1] if short else (data[value - 2] << 8) | data[value - 1]
+                if length == nlri_start - value:  # ... that comes last, as is common
+                    try:
+                        prefixes = _prefix_list(data[nlri_at:nlri_start], _IPV6, False)
+                    except InvalidNetworkField:
+                        pass  # the general reader finds the same and reports it
+                    else:
+                        reach = ipv6_unicast_reach(
+                            data[value + 4:value + 20], data[value + 20],
+                            None if short or length > 255 else _EXTENDED_LENGTH | _OPTIONAL,
+                            prefixes)
+                        attributes = [ctx, reach, None, data[attributes_start:nlri_start]]
+            if attributes is None:
+                attributes = _match_reach_shape(data, attributes_start, nlri_start, ctx, shapes)
         if attributes is None:
             attributes = _check_clean_attributes(data, attributes_start, nlri_start, ctx, has_nlri)
         if attributes is None:
@@ -378,6 +397,7 @@ class _AttributesField:
 
 
 _IPV4 = int(AFI.IPV4)
+_IPV6 = int(AFI.IPV6)
 _prefix_list = PrefixList.decode
 _shapes = shapes_for
 _new = object.__new__

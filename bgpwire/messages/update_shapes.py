@@ -55,6 +55,10 @@ class Shapes:
     """What comes before MP_REACH_NLRI in a list for multiprotocol prefixes (``match``)."""
     after_reach: re.Pattern[bytes]
     """What may follow it (``fullmatch``)."""
+    up_to_reach_nlri: re.Pattern[bytes]
+    """``before_reach``, then the header of an IPv6 unicast MP_REACH_NLRI with one global next
+    hop, up to its NLRI (``match``); whether the attribute runs to the end of the list, as it
+    does when it comes last, is for the caller to check."""
 
 
 def _compile(four_octet_as: bool, local_pref: bool) -> Shapes:
@@ -69,10 +73,14 @@ def _compile(four_octet_as: bool, local_pref: bool) -> Shapes:
     middle = b"(?:" + med + b")?" + (b"(?:" + pref + b")?" if pref else b"") + \
         b"(?:" + communities + b")?"
     tail = b"(?:" + large + b")?"
+    # Flags, type, one or two length octets, AFI 2, SAFI 1, a 16-octet next hop, reserved.
+    reach_head = (b"(?:" + re.escape(b"\x80\x0e") + _ANY + b"|" + re.escape(b"\x90\x0e") + _ANY
+                  + b"{2})" + re.escape(b"\x00\x02\x01\x10") + _ANY + b"{17}")
     return Shapes(
         classic=re.compile(origin + as_path + next_hop + middle + tail),
         before_reach=re.compile(origin + as_path + middle),
         after_reach=re.compile(tail),
+        up_to_reach_nlri=re.compile(origin + as_path + middle + reach_head),
     )
 
 
