@@ -42,7 +42,7 @@ from bgpwire.errors import (
 )
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages.header import frame
-from bgpwire.messages.update_shapes import Shapes, shapes_for
+from bgpwire.messages.update_shapes import SHAPE_TABLE, Shapes, shapes_for
 from bgpwire.prefixes import NLRIItem, PrefixList, encode_prefix, encode_prefixes
 
 A = TypeVar("A", bound=PathAttribute)
@@ -242,7 +242,9 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
         attributes = ()
     else:
         has_nlri = nlri_start < end  # a field that is not empty holds a prefix, or raised above
-        shapes = _shapes(ctx.four_octet_as, ctx.internal is not False)
+        local_pref = ctx.internal is not False
+        shapes = (SHAPE_TABLE[ctx.four_octet_as][local_pref]
+                  or shapes_for(ctx.four_octet_as, local_pref))
         if has_nlri:
             if shapes.classic.fullmatch(data, attributes_start, nlri_start):
                 attributes = [ctx, None, None, data[attributes_start:nlri_start]]
@@ -399,7 +401,6 @@ class _AttributesField:
 _IPV4 = int(AFI.IPV4)
 _IPV6 = int(AFI.IPV6)
 _prefix_list = PrefixList.decode
-_shapes = shapes_for
 _new = object.__new__
 _SET_WITHDRAWN = Update.__dict__["withdrawn"].__set__
 _GET_ATTRIBUTES = Update.__dict__["attributes"].__get__
