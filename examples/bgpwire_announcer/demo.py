@@ -27,7 +27,7 @@ from bgpwire.attributes import ASPath, Communities, LargeCommunities, LocalPref
 from bgpwire.fsm import PeerConfig
 from bgpwire.rib import Route
 from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, RoutesReceived, Speaker
-from bgpwire_announcer.interfaces import global_ipv6_address
+from bgpwire_announcer.interfaces import global_ipv4_address, global_ipv6_address
 from bgpwire_announcer.runtime import Announcer, StartError
 from bgpwire_announcer.sessions import capabilities_of
 from bgpwire_announcer.speakers import NodeSettings
@@ -39,6 +39,9 @@ ROUTER_ID = IPv4Address("192.0.2.254")
 FALLBACK_NEXT_HOP6 = IPv6Address("2001:db8::1")
 """IPv6 next hop when this host has no global IPv6 address (a documentation address: the
 demo router only prints it)."""
+FALLBACK_NEXT_HOP4 = IPv4Address("192.0.2.1")
+"""The demo's session runs over 127.0.0.1, which is no next hop: a host without an IPv4 address
+of its own gets this documentation address instead (the demo router does not forward)."""
 EDIT_AFTER = 4.0
 
 CONFIG = """\
@@ -200,12 +203,14 @@ async def _run(router: DemoRouter, workdir: Path, *, duration: float | None,
     config_path = workdir / "demo.yaml"
     config_path.write_text(demo_config(router.port))
     next_hop6 = global_ipv6_address() or FALLBACK_NEXT_HOP6
-    announcer = Announcer([str(config_path)], NodeSettings(NODE, next_hop_ipv6=next_hop6),
+    next_hop4 = global_ipv4_address() or FALLBACK_NEXT_HOP4
+    settings = NodeSettings(NODE, next_hop_ipv4=next_hop4, next_hop_ipv6=next_hop6)
+    announcer = Announcer([str(config_path)], settings,
                           state_path=str(workdir / "state.json"), on_stop="withdraw")
     status = StatusServer(announcer.report, "127.0.0.1", 0)
     await status.start()
     out(f"demo: announcer (node {NODE}, AS {ASN}) -> router (bgpwire, AS {ASN}) "
-        f"on 127.0.0.1:{router.port}; IPv6 next hop {next_hop6}")
+        f"on 127.0.0.1:{router.port}; next hops {next_hop4} and {next_hop6}")
     out(f"demo: config {config_path} (edit and save it: reloaded within a second)")
     out(f"demo: status http://127.0.0.1:{status.port}/status and /metrics")
     out("demo: Ctrl-C ends it" + (f"; ending after {duration:g} s" if duration else ""))

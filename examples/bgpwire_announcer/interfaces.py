@@ -1,5 +1,5 @@
-"""What the announcer asks of the host: is an address ours, which IPv6 address can be a next
-hop, which IPv4 address can name us (router ID).
+"""What the announcer asks of the host: is an address ours, which IPv4 and IPv6 addresses can be
+a next hop, which IPv4 address can name us (router ID).
 
 Presence is tested the way the session will use the address: by binding a socket to it. The
 kernel answers ``EADDRNOTAVAIL`` for an address no interface holds (or one still tentative,
@@ -8,10 +8,14 @@ during IPv6 duplicate address detection), which is exactly when a session from i
 
 from __future__ import annotations
 
+import array
 import errno
+import fcntl
 import hashlib
 import ipaddress
 import socket
+import struct
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -96,6 +100,63 @@ def global_ipv6_address(path: Path = IF_INET6) -> IPv6Address | None:
         return None
     best = min(usable, key=lambda e: (bool(e.flags & _IFA_F_TEMPORARY), e.address))
     return best.address
+
+
+SIOCGIFCONF = 0x8912
+"""Linux ioctl: every IPv4 address of every interface, one ``struct ifreq`` each."""
+_IFCONF = "iP"
+"""``struct ifconf``: the buffer length, then a pointer to the buffer."""
+_IFREQ_SIZE = 16 + max(16, struct.calcsize("LLHBBB0L"))
+"""``struct ifreq``: the interface name (16 octets), then a union as large as ``struct ifmap``
+(40 octets on 64-bit Linux, 32 on 32-bit)."""
+
+
+def parse_ifconf(buffer: bytes) -> list[tuple[str, IPv4Address]]:
+    """The (interface, address) pairs of the ``struct ifreq`` array SIOCGIFCONF fills in."""
+    found = []
+    for offset in range(0, len(buffer) - _IFREQ_SIZE + 1, _IFREQ_SIZE):
+        entry = buffer[offset:offset + _IFREQ_SIZE]
+        family = int.from_bytes(entry[16:18], sys.byteorder)
+        if family != socket.AF_INET:
+            continue
+        name = entry[:16].split(b"\0", 1)[0].decode("ascii", "replace")
+        found.append((name, IPv4Address(entry[20:24])))
+    return found
+
+
+def host_ipv4_addresses() -> list[tuple[str, IPv4Address]]:
+    """Every IPv4 address on this host's interfaces, with the interface name (Linux SIOCGIFCONF,
+    standard library only: no ``ip`` command, no /proc file lists IPv4 addresses plainly)."""
+    size = 64 * _IFREQ_SIZE
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        while True:
+            buffer = array.array("B", bytes(size))
+            request = struct.pack(_IFCONF, size, buffer.buffer_info()[0])
+            try:
+                answer = fcntl.ioctl(sock.fileno(), SIOCGIFCONF, request)
+            except OSError:
+                return []
+            used = struct.unpack(_IFCONF, answer)[0]
+            if used < size:  # a full buffer may have been cut short: ask again with more room
+                return parse_ifconf(buffer.tobytes()[:used])
+            size *= 2
+
+
+def usable_ipv4_next_hop(address: IPv4Address) -> bool:
+    """An address a router accepts as a next hop: not loopback (martian), link-local,
+    multicast, broadcast or unspecified."""
+    return not (address.is_loopback or address.is_link_local or address.is_multicast
+                or address.is_unspecified or address == IPv4Address("255.255.255.255"))
+
+
+def global_ipv4_address(
+        addresses: Callable[[], list[tuple[str, IPv4Address]]] = host_ipv4_addresses,
+) -> IPv4Address | None:
+    """The IPv4 address of this host to give as the next hop where the session's own address
+    cannot be one (a session over 127.0.0.0/8), or ``None`` when the host has none. The choice
+    is stable: the lowest usable address."""
+    usable = [address for _, address in addresses() if usable_ipv4_next_hop(address)]
+    return min(usable) if usable else None
 
 
 def route_source_ipv4(destination: str) -> IPv4Address | None:

@@ -23,7 +23,12 @@ from bgpwire_announcer.interfaces import AddressPresence
 from bgpwire_announcer.model import BGPPeer, RoutePlan
 from bgpwire_announcer.report import SessionReport
 from bgpwire_announcer.snapshot import session_report
-from bgpwire_announcer.speakers import SOURCE_ABSENT, peer_problem, plan_attributes
+from bgpwire_announcer.speakers import (
+    SOURCE_ABSENT,
+    NoNextHop,
+    peer_problem,
+    plan_attributes,
+)
 
 log = logging.getLogger("bgpwire_announcer")
 
@@ -76,6 +81,8 @@ class PeerSet:
         validation let through: the peer gets that problem, the others carry on)."""
         try:
             return self._make_spec(peer), None
+        except NoNextHop as error:
+            return None, str(error)
         except (LocalProtocolError, ValueError) as error:
             return None, f"cannot be configured: {error}"
 

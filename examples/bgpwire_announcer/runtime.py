@@ -39,6 +39,7 @@ from bgpwire_announcer.allocate import Assignment
 from bgpwire_announcer.interfaces import (
     AddressPresence,
     address_present,
+    global_ipv4_address,
     global_ipv6_address,
     route_source_ipv4,
     router_id_from_name,
@@ -70,8 +71,9 @@ class StartError(Exception):
 
 
 class Announcer:
-    """See the module docstring. ``presence`` and ``ipv6_next_hop`` are the host checks
-    (replaceable in tests); ``settings`` carries the command line's additions."""
+    """See the module docstring. ``presence``, ``ipv6_next_hop`` and ``ipv4_next_hop`` (the
+    host's global addresses) are the host checks (replaceable in tests); ``settings`` carries
+    the command line's additions."""
 
     def __init__(self, paths: Sequence[str], settings: NodeSettings, *,
                  state_path: str | None = None,
@@ -79,6 +81,7 @@ class Announcer:
                  on_stop: StopMode | None = None,
                  presence: AddressPresence = address_present,
                  ipv6_next_hop: Callable[[], IPv6Address | None] = global_ipv6_address,
+                 ipv4_next_hop: Callable[[], IPv4Address | None] = global_ipv4_address,
                  route_source: Callable[[str], IPv4Address | None] = route_source_ipv4,
                  poll_interval: float = DEFAULT_POLL_INTERVAL,
                  recheck_interval: float = DEFAULT_RECHECK_INTERVAL) -> None:
@@ -90,10 +93,13 @@ class Announcer:
         self.on_stop = on_stop
         self._presence = presence
         self._ipv6_next_hop = ipv6_next_hop
+        self._ipv4_next_hop = ipv4_next_hop
         self._route_source = route_source
         self._poll_interval = poll_interval
         self._recheck_interval = recheck_interval
         self._restarting = False
+        self._found_ipv6 = False
+        """Whether ``next_hop_ipv6`` came from the host rather than the command line."""
         self._outcome: Outcome | None = None
         self._peers: PeerSet | None = None
         self._speaker: Speaker | None = None
@@ -299,9 +305,12 @@ class Announcer:
             log.error("%s", self._state_error)
 
     def _with_next_hops(self, settings: NodeSettings) -> NodeSettings:
-        if settings.next_hop_ipv6 is not None:
-            return settings
-        return replace(settings, next_hop_ipv6=self._ipv6_next_hop())
+        """The host's global addresses, looked up again at each start and reload (an address
+        may have come or gone); what the command line gives wins."""
+        if settings.next_hop_ipv6 is None or self._found_ipv6:
+            settings = replace(settings, next_hop_ipv6=self._ipv6_next_hop())
+            self._found_ipv6 = True
+        return replace(settings, host_ipv4=self._ipv4_next_hop())
 
     # --- source addresses that appear later -------------------------------------------------
 

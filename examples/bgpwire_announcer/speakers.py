@@ -17,6 +17,11 @@ Choices where MetalLB leaves a value open (each is documented in ``docs/announce
   default); ``disableMP`` limits a session to the family of its transport. On an IPv6
   session, IPv4 routes go with ``--next-hop-ipv4`` when given, else over our IPv6 address where
   the router agrees to RFC 8950 (Extended Next Hop), else not at all (status says why).
+* **Loopback sessions** (a router on the same host, over 127.0.0.0/8 or ``::1``): the session's
+  own address is loopback, which a router drops as a martian next hop. Routes of the session's
+  family then go with ``--next-hop-ipv4`` / ``--next-hop-ipv6`` when given, else with the host's
+  own global address of that family; a host with none gets no session, and status says why
+  (:data:`LOOPBACK_WITHOUT_NEXT_HOP`), rather than routes the router would refuse.
 * **Graceful restart**: ``enableGracefulRestart`` advertises RFC 4724 with a restart time of
   :data:`GR_RESTART_TIME`. After a restart the speaker (made with ``restarting=True``) sets the
   Restart State and Forwarding State bits in the first OPEN: the node kept forwarding to its
@@ -55,6 +60,13 @@ PASSIVE_WITH_PASSWORD = ("passive with a password: the speaker's listener does n
                          "TCP-MD5 yet, so the router's signed connection would be dropped")
 """bgpwire's Listener can hold TCP-MD5 keys, but the Speaker does not give it its peers' keys
 yet; an active session (no ``bgpwire.io/passive``) signs its own connections and works."""
+LOOPBACK_WITHOUT_NEXT_HOP = (
+    "no IPv{version} next hop: the session runs over loopback ({address}), which routers refuse "
+    "as a next hop, and this host has no global IPv{version} address; give --next-hop-ipv{version}")
+
+
+class NoNextHop(ValueError):
+    """A loopback session with no address to give as next hop (see the module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +76,15 @@ class NodeSettings:
     node: str
     router_id: IPv4Address | None = None
     next_hop_ipv4: IPv4Address | None = None
-    """Next hop of IPv4 routes on IPv6 sessions (on IPv4 sessions: the session's address)."""
+    """Next hop of IPv4 routes on IPv6 sessions and on loopback IPv4 sessions (on other IPv4
+    sessions: the session's address)."""
     next_hop_ipv6: IPv6Address | None = None
-    """Next hop of IPv6 routes on IPv4 sessions (on IPv6 sessions: the session's address)."""
+    """Next hop of IPv6 routes on IPv4 sessions and on loopback IPv6 sessions (on other IPv6
+    sessions: the session's address). The runtime fills it with the host's global IPv6 address
+    when the command line does not give it."""
+    host_ipv4: IPv4Address | None = None
+    """The host's own global IPv4 address (found by the runtime): the next hop of IPv4 routes on
+    loopback IPv4 sessions when ``next_hop_ipv4`` is not given."""
     listening: bool = False
     """``--listen`` was given: peers may connect to us."""
 
@@ -87,13 +105,35 @@ def router_id_for(peer: BGPPeer, settings: NodeSettings,
     return router_id_from_name(settings.node)
 
 
+def local_is_loopback(peer: BGPPeer) -> bool:
+    """Whether the session's own address is a loopback one: its ``sourceAddress``, or, without
+    one, the peer's address (a connection to a loopback address leaves from loopback)."""
+    return ipaddress.ip_address(peer.source_address or peer.peer_address).is_loopback
+
+
+def loopback_next_hops(peer: BGPPeer, settings: NodeSettings,
+                       ) -> tuple[IPv4Address | None, IPv6Address | None]:
+    """The next hops (IPv4, IPv6) to give a session whose own address is loopback; raises
+    :class:`NoNextHop` when the session's family has none."""
+    local = peer.source_address or peer.peer_address
+    if ipaddress.ip_address(local).version == 6:
+        if settings.next_hop_ipv6 is None:
+            raise NoNextHop(LOOPBACK_WITHOUT_NEXT_HOP.format(version=6, address=local))
+        return settings.next_hop_ipv4, settings.next_hop_ipv6
+    next_hop = settings.next_hop_ipv4 or settings.host_ipv4
+    if next_hop is None:
+        raise NoNextHop(LOOPBACK_WITHOUT_NEXT_HOP.format(version=4, address=local))
+    return next_hop, settings.next_hop_ipv6
+
+
 def peer_spec(peer: BGPPeer, settings: NodeSettings,
               route_source: Callable[[str], IPv4Address | None] = route_source_ipv4,
               ) -> PeerSpec:
     """The bgpwire peer for ``peer`` on this node.
 
     Raises the bgpwire ``LocalProtocolError`` of the first value it refuses; validation has
-    checked the same rules before, so that is a bug here, not a user error.
+    checked the same rules before, so that is a bug here, not a user error. Raises
+    :class:`NoNextHop` for a loopback session this host has no next hop for.
     """
     ipv6_transport = ipaddress.ip_address(peer.peer_address).version == 6
     families: tuple[Family, ...] = (IPV4_UNICAST, IPV6_UNICAST)
@@ -113,11 +153,13 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
         remote_port=peer.peer_port, local_address=peer.source_address,
         md5_password=peer.password or None, ttl=255 if peer.ebgp_multihop else None,
         freebind=peer.freebind, connect_timeout=CONNECT_TIMEOUT)
-    return PeerSpec(
-        peer.peer_address, config, options,
-        next_hop=settings.next_hop_ipv4 if ipv6_transport else None,
-        next_hop6=None if ipv6_transport else settings.next_hop_ipv6,
-        passive=peer.passive, extended_next_hop=ipv6_transport)
+    if local_is_loopback(peer):
+        next_hop, next_hop6 = loopback_next_hops(peer, settings)
+    else:
+        next_hop = settings.next_hop_ipv4 if ipv6_transport else None
+        next_hop6 = None if ipv6_transport else settings.next_hop_ipv6
+    return PeerSpec(peer.peer_address, config, options, next_hop=next_hop, next_hop6=next_hop6,
+                    passive=peer.passive, extended_next_hop=ipv6_transport)
 
 
 def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str | None:

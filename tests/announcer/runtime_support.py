@@ -33,6 +33,9 @@ ROUTER_ID = IPv4Address("192.0.2.254")
 EBGP_ROUTER, IBGP_ROUTER, LATE_ROUTER = "127.0.0.1", "127.0.0.4", "127.0.0.6"
 EBGP_SOURCE, IBGP_SOURCE, LATE_SOURCE = "127.0.0.2", "127.0.0.3", "127.0.0.5"
 NEXT_HOP6 = IPv6Address("2001:db8::99")
+NEXT_HOP4 = IPv4Address("192.0.2.99")
+"""The host's own IPv4 address as the announcer finds it: the next hop over these loopback
+sessions, whose own 127.0.0.x addresses a router would drop as martian."""
 NODE = "node-1"
 
 
@@ -204,7 +207,7 @@ def session_of(announcer: Announcer, name: str) -> SessionReport:
 @contextlib.asynccontextmanager
 async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = False,
               next_hop6: IPv6Address | None = NEXT_HOP6, absent: tuple[str, ...] = (),
-              **options: Any) -> AsyncIterator[Lab]:
+              next_hop4: IPv4Address | None = NEXT_HOP4, **options: Any) -> AsyncIterator[Lab]:
     """A router and a started announcer; ``absent`` holds the source addresses the announcer
     must see as missing (the tests add and remove them)."""
     router = await start_router(graceful_restart=graceful_restart)
@@ -212,7 +215,7 @@ async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = F
     config.write_text(config_yaml(router, **options))
     missing = set(absent)
     announcer = make_announcer(config, missing, tmp_path / "state.json" if state else None,
-                               next_hop6=next_hop6)
+                               next_hop6=next_hop6, next_hop4=next_hop4)
     try:
         await announcer.start()
         yield Lab(router, announcer, config, missing)
@@ -222,8 +225,10 @@ async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = F
 
 
 def make_announcer(config: Path, absent: set[str], state: Path | None, *,
-                   next_hop6: IPv6Address | None = NEXT_HOP6, **options: Any) -> Announcer:
+                   next_hop6: IPv6Address | None = NEXT_HOP6,
+                   next_hop4: IPv4Address | None = NEXT_HOP4, **options: Any) -> Announcer:
     settings = {"poll_interval": 3600.0, "recheck_interval": 3600.0, **options}
     return Announcer([str(config)], NodeSettings(NODE), state_path=str(state) if state else None,
                      presence=lambda address: address not in absent,
-                     ipv6_next_hop=lambda: next_hop6, **settings)
+                     ipv6_next_hop=lambda: next_hop6, ipv4_next_hop=lambda: next_hop4,
+                     **settings)

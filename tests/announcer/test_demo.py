@@ -17,7 +17,9 @@ def test_demo_runs_two_seconds_and_prints_the_routes_it_receives() -> None:
     per_service = [line for line in received if "/32 " in line]
     assert per_service, lines
     first = per_service[0]
-    assert "next hop 127.0.0.1" in first and "LOCAL_PREF 100" in first
+    next_hop4 = lines[0].split("next hops ")[1].split()[0]  # the host's address, or 192.0.2.1
+    assert "next hop 127." not in first  # the session runs over loopback: no martian next hop
+    assert f"next hop {next_hop4} " in first and "LOCAL_PREF 100" in first
     assert "communities 65000:100" in first and "AS path [] (iBGP)" in first
     aggregate = next(line for line in received if "198.51.100.0/27" in line)
     assert "large 64512:27:120" in aggregate

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from tests.announcer.runtime_support import (
     EBGP_SOURCE,
     IBGP_SOURCE,
     LATE_SOURCE,
+    NEXT_HOP4,
     NEXT_HOP6,
     ROUTER_AS,
     ROUTER_ID,
@@ -57,11 +57,12 @@ async def test_routes_arrive_with_the_attributes_of_each_session(tmp_path: Path)
             large = route.attr(LargeCommunities)
             assert communities is not None and str(communities) == "65000:100"
             assert large is not None and large.values == (LargeCommunity(64500, 1, 2),)
-        # eBGP: our AS prepended, no LOCAL_PREF (RFC 4271 §5.1.5), the session's address.
+        # eBGP: our AS prepended, no LOCAL_PREF (RFC 4271 §5.1.5), and the host's own IPv4
+        # address as next hop: the session's 127.0.0.2 would be dropped as martian.
         assert ebgp[WEB4].attr(LocalPref) is None
         path = ebgp[WEB4].attr(ASPath)
         assert path is not None and path.asns == (ANNOUNCER_AS,)
-        assert ebgp[WEB4].next_hop == IPv4Address(EBGP_SOURCE)
+        assert ebgp[WEB4].next_hop == NEXT_HOP4 and ibgp[WEB4].next_hop == NEXT_HOP4
         # iBGP: the advertisement's LOCAL_PREF, empty AS path.
         local_pref = ibgp[WEB4].attr(LocalPref)
         assert local_pref is not None and local_pref.value == 150
@@ -195,7 +196,7 @@ async def test_absent_source_address_stops_only_that_peer_until_it_appears(
         await wait_for(lambda: router.holds(ALL, LATE_SOURCE))
         late = session_of(announcer, "late")
         assert late.problem is None
-        assert router.routes(LATE_SOURCE)[WEB4].next_hop == IPv4Address(LATE_SOURCE)
+        assert router.routes(LATE_SOURCE)[WEB4].next_hop == NEXT_HOP4
 
 
 @pytest.mark.asyncio
@@ -306,6 +307,18 @@ async def test_ipv6_routes_without_a_next_hop_are_reported_not_sent(tmp_path: Pa
 
         await wait_for(lambda: set(missing()) == {DNS6, WEB6})
         assert "next hop" in missing()[WEB6]
+
+
+@pytest.mark.asyncio
+async def test_loopback_sessions_without_a_host_ipv4_address_are_reported(
+        tmp_path: Path) -> None:
+    async with lab(tmp_path, next_hop4=None) as world:
+        ebgp = session_of(world.announcer, "ebgp")
+        assert ebgp.state == "not started"
+        assert ebgp.problem is not None and "loopback (127.0.0.2)" in ebgp.problem
+        assert "--next-hop-ipv4" in ebgp.problem
+        assert {entry.reason for entry in ebgp.not_sent} == {ebgp.problem}
+        assert not world.router.established(EBGP_SOURCE)
 
 
 @pytest.mark.asyncio
@@ -441,7 +454,7 @@ async def test_a_running_peer_moved_to_an_absent_source_stops_then_starts_there(
         world.absent.clear()
         await announcer.recheck()
         await wait_for(lambda: router.holds(ALL, LATE_SOURCE))  # from the new source
-        assert router.routes(LATE_SOURCE)[WEB4].next_hop == IPv4Address(LATE_SOURCE)
+        assert router.routes(LATE_SOURCE)[WEB4].next_hop == NEXT_HOP4
 
 
 @pytest.mark.asyncio

@@ -1,17 +1,22 @@
-"""The host-facing helpers of the runtime: address presence, IPv6 next-hop discovery, router
-IDs, and the file watcher that triggers reloads."""
+"""The host-facing helpers of the runtime: address presence, IPv4 and IPv6 next-hop discovery,
+router IDs, and the file watcher that triggers reloads."""
 
 from __future__ import annotations
 
 import os
 import socket
+import struct
+import sys
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 
 from bgpwire_announcer.interfaces import (
     address_present,
+    global_ipv4_address,
     global_ipv6_address,
+    host_ipv4_addresses,
     parse_if_inet6,
+    parse_ifconf,
     route_source_ipv4,
     router_id_from_name,
 )
@@ -62,6 +67,36 @@ def test_no_global_ipv6_gives_none(tmp_path: Path) -> None:
     sample.write_text(IF_INET6_SAMPLE.splitlines()[0] + "\n")
     assert global_ipv6_address(sample) is None
     assert global_ipv6_address(tmp_path / "missing") is None
+
+
+def _ifreq(name: str, family: int, address: str) -> bytes:
+    """One ``struct ifreq`` as SIOCGIFCONF writes it on this machine."""
+    size = 40 if struct.calcsize("P") == 8 else 32
+    head = name.encode().ljust(16, b"\0") + family.to_bytes(2, sys.byteorder) + bytes(2)
+    return (head + socket.inet_aton(address)).ljust(size, b"\0")
+
+
+def test_parse_ifconf_reads_names_and_ipv4_addresses() -> None:
+    buffer = (_ifreq("lo", socket.AF_INET, "127.0.0.1") + _ifreq("eth0", socket.AF_INET,
+                                                                    "192.0.2.7")
+              + _ifreq("odd", socket.AF_INET6, "10.0.0.1"))
+    assert parse_ifconf(buffer) == [("lo", IPv4Address("127.0.0.1")),
+                                    ("eth0", IPv4Address("192.0.2.7"))]
+
+
+def test_global_ipv4_skips_loopback_and_link_local_and_picks_the_lowest() -> None:
+    listed = [("lo", IPv4Address("127.0.0.1")), ("eth1", IPv4Address("169.254.3.4")),
+              ("eth0", IPv4Address("198.51.100.9")), ("eth2", IPv4Address("192.0.2.7"))]
+    assert global_ipv4_address(lambda: listed) == IPv4Address("192.0.2.7")
+    assert global_ipv4_address(lambda: listed[:2]) is None
+
+
+def test_this_hosts_ipv4_addresses_include_loopback_and_no_other_family() -> None:
+    found = host_ipv4_addresses()
+    assert ("lo", IPv4Address("127.0.0.1")) in found
+    chosen = global_ipv4_address()
+    assert chosen is None or (chosen in {address for _, address in found}
+                              and not chosen.is_loopback)
 
 
 def test_route_source_towards_loopback_is_loopback() -> None:

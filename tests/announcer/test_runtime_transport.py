@@ -35,7 +35,12 @@ spec:
 """
 
 
+HOST6 = IPv6Address("2001:db8::7")
+"""The host's global IPv6 address, as the announcer finds it."""
+
+
 async def run_ipv6_session(tmp_path: Path, settings: NodeSettings,
+                           host6: IPv6Address | None = HOST6,
                            ) -> tuple[dict[str, object], dict[str, str]]:
     """The routes the router gets over ::1, and what the announcer says was not sent."""
     router = Speaker(ROUTER_AS, ROUTER_ID, listen=[("::1", 0)])
@@ -44,11 +49,14 @@ async def run_ipv6_session(tmp_path: Path, settings: NodeSettings,
         local_as=ROUTER_AS, peer_as=64500, router_id=ROUTER_ID, jitter=False), passive=True))
     config = tmp_path / "config.yaml"
     write_config(config, ipv6_peer(router.listen_ports[0]))
-    announcer = Announcer([str(config)], settings, ipv6_next_hop=lambda: None,
+    announcer = Announcer([str(config)], settings, ipv6_next_hop=lambda: host6,
                           poll_interval=3600, recheck_interval=3600)
     try:
         await announcer.start()
         rib = router.adj_rib_in("::1")
+        if announcer.report().sessions[0].problem is not None:
+            return {}, {entry.prefix: entry.reason
+                        for entry in announcer.report().sessions[0].not_sent}
         await wait_for(lambda: WEB6 in {str(route.prefix) for route in rib.routes()})
         await wait_for(lambda: announcer.report().sessions[0].routes_sent >= 1)
         if settings.next_hop_ipv4 is not None:
@@ -65,17 +73,33 @@ async def run_ipv6_session(tmp_path: Path, settings: NodeSettings,
 
 
 @pytest.mark.asyncio
-async def test_ipv6_transport_uses_the_sessions_own_address(tmp_path: Path) -> None:
+async def test_ipv6_loopback_session_gives_the_hosts_global_address(tmp_path: Path) -> None:
     routes, missing = await run_ipv6_session(tmp_path, NodeSettings("node-1"))
-    assert routes == {WEB6: IPv6Address("::1")}
+    assert routes == {WEB6: HOST6}  # not ::1, which a router drops
     assert set(missing) == {WEB4}  # no IPv4 next hop on an IPv6-only session
+
+
+@pytest.mark.asyncio
+async def test_ipv6_loopback_session_prefers_the_configured_next_hop(tmp_path: Path) -> None:
+    settings = NodeSettings("node-1", next_hop_ipv6=IPv6Address("2001:db8::66"))
+    routes, _ = await run_ipv6_session(tmp_path, settings)
+    assert routes == {WEB6: IPv6Address("2001:db8::66")}
+
+
+@pytest.mark.asyncio
+async def test_ipv6_loopback_session_without_a_global_address_is_reported(
+        tmp_path: Path) -> None:
+    routes, missing = await run_ipv6_session(tmp_path, NodeSettings("node-1"), host6=None)
+    assert routes == {}
+    assert set(missing) == {WEB4, WEB6}
+    assert "--next-hop-ipv6" in missing[WEB6] and "loopback (::1)" in missing[WEB6]
 
 
 @pytest.mark.asyncio
 async def test_ipv4_routes_over_ipv6_with_a_configured_next_hop(tmp_path: Path) -> None:
     settings = NodeSettings("node-1", next_hop_ipv4=IPv4Address("192.0.2.10"))
     routes, missing = await run_ipv6_session(tmp_path, settings)
-    assert routes == {WEB6: IPv6Address("::1"), WEB4: IPv4Address("192.0.2.10")}
+    assert routes == {WEB6: HOST6, WEB4: IPv4Address("192.0.2.10")}
     assert missing == {}
 
 
