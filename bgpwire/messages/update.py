@@ -92,8 +92,8 @@ class Update:
     :class:`MPReachNLRI` / :class:`MPUnreachNLRI` attributes. Attributes keep their wire order.
     ``problems`` is filled by decoding only: what RFC 7606 found wrong and what it says to do.
 
-    A decoded UPDATE checks everything when it is decoded, but builds some values only when
-    first read (the prefixes, and attributes a table seldom repeats such as AS_PATH): reading
+    A decoded UPDATE checks everything when it is decoded, but builds most values only when
+    first read (the prefixes, and every attribute but MP_REACH_NLRI / MP_UNREACH_NLRI): reading
     them can never raise, and the message compares, hashes and encodes as if built at once.
     """
 
