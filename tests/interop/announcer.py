@@ -513,10 +513,8 @@ class FRRRouter(Router):
 
     name: ClassVar[str] = "frr"
 
-    def __init__(self, *args: Any, port: int = 179, allow_martian: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, port: int = 179, **kwargs: Any) -> None:
         self.port = port
-        self.allow_martian = allow_martian
         super().__init__(*args, **kwargs)
 
     def argv(self) -> list[str]:
@@ -533,8 +531,6 @@ class FRRRouter(Router):
         lines = ["frr defaults traditional", "hostname bwa-frr", "log stdout informational", "!",
                  f"router bgp {self.asn}", f" bgp router-id {self.address4}",
                  " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast"]
-        if self.allow_martian:
-            lines.append(" bgp allow-martian-nexthop")
         if self.graceful_restart:
             lines += [" bgp graceful-restart", " bgp graceful-restart stalepath-time 120"]
         for peer in self.neighbors:

@@ -1,22 +1,21 @@
 """Rule 2: a router on the same host, over loopback, is a peer like any other.
 
-The announcer and the routers share ONE namespace (made here; it stands for a host), as on a
-node that runs its own router. The host has its own addresses on an interface ``node0``
-(``192.0.2.10``, ``2001:db8:ffff::10``); the sessions run over loopback only:
+The announcer and FRR share ONE namespace (made here; it stands for a host), as on a node that
+runs its own router. The host has its own addresses on an interface ``node0`` (``192.0.2.10``,
+``2001:db8:ffff::10``); the sessions run over loopback only:
 
-* FRR, active: the announcer connects from ``127.0.0.2`` to FRR on ``127.0.0.4:179``;
-* FRR, passive (``bgpwire.io/passive``): the announcer listens on ``127.0.0.1:179``
-  (``--listen``) and FRR connects to it from ``127.0.0.5``;
-* GoBGP over IPv6 loopback: the announcer connects from ``::1`` to GoBGP on ``[::1]:179``.
+* active: the announcer connects from ``127.0.0.2`` to FRR on ``127.0.0.4:179``;
+* passive (``bgpwire.io/passive``): the announcer listens on ``127.0.0.1:179`` (``--listen``)
+  and FRR connects to it from ``127.0.0.5``;
+* IPv6 loopback: the announcer connects from ``::1`` to FRR on ``[::1]:179``.
 
-The announcer gets no switch for the loopback case; on the IPv6 session IPv4 routes need an
-IPv4 next hop, given as ``--next-hop-ipv4`` (the host's address), as on any IPv6 session.
-
-Every session must carry the dual-stack service's IPv4 and IPv6 routes. Next hops: the
-session's own address on IPv4 sessions (``127.0.0.x``: FRR drops a martian next hop unless told
-``bgp allow-martian-nexthop``, which a router on the same host needs for these routes) and on
-the IPv6 session (``::1``; GoBGP does not check IPv6 next hops, FRR drops ``::1``); on IPv4
-sessions the IPv6 next hop is the host's global address.
+The announcer gets no switch for the loopback case, and FRR none either (no
+``bgp allow-martian-nexthop``): a loopback next hop would be dropped (IPv4: the session is reset
+as martian; IPv6: the routes are silently not installed). So the announcer must send the host's
+own addresses as next hops, found on ``node0`` by itself: ``192.0.2.10`` for IPv4 routes over
+IPv4 sessions, ``2001:db8:ffff::10`` for IPv6 routes everywhere and for IPv4 routes over the
+IPv6 session (RFC 8950, which this FRR neighbor offers). Every route must be in FRR's table as
+valid.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     FRRRouter,
-    GoBGPRouter,
     Neighbor,
     Route,
     Router,
@@ -56,7 +54,6 @@ pytestmark = pytest.mark.interop
 
 FRR_ADDRESS = "127.0.0.4"
 FRR_CONNECTS_FROM = "127.0.0.5"
-GOBGP_ADDRESS4 = "127.0.0.3"
 LOOPBACK6 = "::1"
 ANNOUNCER_LISTENS = "127.0.0.1"
 ANNOUNCER_CONNECTS_FROM = "127.0.0.2"
@@ -74,24 +71,19 @@ def host() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def routers(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        tuple[FRRRouter, GoBGPRouter]]:
-    for name in ("frr", "gobgp"):
-        if missing_binaries(name):
-            pytest.fail(f"{name} is not installed (missing {', '.join(missing_binaries(name))})")
+def frr(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
+    if missing_binaries("frr"):
+        pytest.fail(f"frr is not installed (missing {', '.join(missing_binaries('frr'))})")
     work = tmp_path_factory.mktemp("samehost")
-    frr = FRRRouter(host, work / "frr", FRR_ADDRESS, None, [
+    router = FRRRouter(host, work / "frr", FRR_ADDRESS, LOOPBACK6, [
         Neighbor(ANNOUNCER_CONNECTS_FROM, EBGP_AS),
         Neighbor(ANNOUNCER_LISTENS, EBGP_AS, passive=False, local=FRR_CONNECTS_FROM),
-    ], allow_martian=True)
-    gobgp = GoBGPRouter(host, work / "gobgp", GOBGP_ADDRESS4, LOOPBACK6,
-                        [Neighbor(LOOPBACK6, EBGP_AS)])
-    with running(frr, gobgp):
-        for router in (frr, gobgp):
-            router.start()
-        for router in (frr, gobgp):
-            router.wait_ready()
-        yield frr, gobgp
+        Neighbor(LOOPBACK6, EBGP_AS, extended_next_hop=True),
+    ])
+    with running(router):
+        router.start()
+        router.wait_ready()
+        yield router
 
 
 def manifests() -> list[dict[str, Any]]:
@@ -103,7 +95,7 @@ def manifests() -> list[dict[str, Any]]:
                  source_address=ANNOUNCER_CONNECTS_FROM, connect_time="1s"),
         bgp_peer("frr-passive", my_asn=EBGP_AS, peer_asn=ROUTER_AS,
                  peer_address=FRR_CONNECTS_FROM, passive=True),
-        bgp_peer("gobgp-v6", my_asn=EBGP_AS, peer_asn=ROUTER_AS, peer_address=LOOPBACK6,
+        bgp_peer("frr-v6", my_asn=EBGP_AS, peer_asn=ROUTER_AS, peer_address=LOOPBACK6,
                  source_address=LOOPBACK6, connect_time="1s"),
         service("web", SERVICE_IPS),
     ]
@@ -115,32 +107,30 @@ def routes(next_hop4: str, next_hop6: str) -> dict[str, Route]:
 
 
 def test_routers_on_the_same_host_in_active_and_passive_mode(
-    host: str, routers: tuple[FRRRouter, GoBGPRouter], tmp_path: Path
+    host: str, frr: FRRRouter, tmp_path: Path
 ) -> None:
-    frr, gobgp = routers
     config = tmp_path / "metallb.yaml"
     write_manifests(config, manifests())
-    announcer = Announcer(host, tmp_path, [config], listen=f"{ANNOUNCER_LISTENS}:179",
-                          extra_args=["--next-hop-ipv4", HOST_NODE_V4])
-    watched = [announcer, frr, gobgp]
+    announcer = Announcer(host, tmp_path, [config], listen=f"{ANNOUNCER_LISTENS}:179")
+    watched = [announcer, frr]
     sessions: list[tuple[Router, str, dict[str, Route]]] = [
-        (frr, ANNOUNCER_CONNECTS_FROM, routes(ANNOUNCER_CONNECTS_FROM, HOST_NODE_V6)),
-        (frr, ANNOUNCER_LISTENS, routes(ANNOUNCER_LISTENS, HOST_NODE_V6)),
-        (gobgp, LOOPBACK6, routes(HOST_NODE_V4, LOOPBACK6)),
+        (frr, ANNOUNCER_CONNECTS_FROM, routes(HOST_NODE_V4, HOST_NODE_V6)),
+        (frr, ANNOUNCER_LISTENS, routes(HOST_NODE_V4, HOST_NODE_V6)),
+        (frr, LOOPBACK6, routes(HOST_NODE_V6, HOST_NODE_V6)),
     ]
     with running(announcer):
         announcer.start()
         for router, neighbor, want in sessions:
             wait_until(f"{router.name} holds both routes from {neighbor}",
                        partial(_holds, router, neighbor, want), watched)
-        for neighbor in (ANNOUNCER_CONNECTS_FROM, ANNOUNCER_LISTENS):
+        for neighbor in (ANNOUNCER_CONNECTS_FROM, ANNOUNCER_LISTENS, LOOPBACK6):
             info = frr.neighbor_info(neighbor)
             assert info.get("connectionsDropped", 0) == 0, info
         states = {s["name"]: (s["state"], s["passive"], s["routes_sent"], s["not_sent"])
                   for s in announcer.status()["sessions"]}
         assert states == {"frr-active": ("Established", False, 2, []),
                           "frr-passive": ("Established", True, 2, []),
-                          "gobgp-v6": ("Established", False, 2, [])}
+                          "frr-v6": ("Established", False, 2, [])}
 
 
 def _holds(router: Router, neighbor: str, want: dict[str, Route]) -> bool:
