@@ -56,10 +56,6 @@ CONNECT_TIMEOUT = 10.0
 SOURCE_ABSENT = "source address absent"
 """The problem of a BGPPeer whose ``sourceAddress`` is on no interface (as the plan says it)."""
 PASSIVE_WITHOUT_LISTEN = "passive, but no --listen address to accept its connection on"
-PASSIVE_WITH_PASSWORD = ("passive with a password: the speaker's listener does not check "
-                         "TCP-MD5 yet, so the router's signed connection would be dropped")
-"""bgpwire's Listener can hold TCP-MD5 keys, but the Speaker does not give it its peers' keys
-yet; an active session (no ``bgpwire.io/passive``) signs its own connections and works."""
 LOOPBACK_WITHOUT_NEXT_HOP = (
     "no IPv{version} next hop: the session runs over loopback ({address}), which routers refuse "
     "as a next hop, and this host has no global IPv{version} address; give --next-hop-ipv{version}")
@@ -164,10 +160,10 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
 
 def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str | None:
     """Why ``peer`` cannot be started on this node, if it cannot: the plan's reason (its source
-    address is absent), a VRF, a passive peer with nothing to accept it or with a TCP-MD5
-    password the listener cannot check, or a password kept in a Kubernetes Secret, which the
-    announcer does not read (a session without the MD5 key the router expects would only be
-    refused)."""
+    address is absent), a VRF, a passive peer with nothing to accept it, or a password kept in
+    a Kubernetes Secret, which the announcer does not read (a session without the MD5 key the
+    router expects would only be refused). A passive peer may have a password: the speaker
+    gives its listeners each peer's TCP-MD5 key."""
     if planned:
         return planned
     if peer.vrf:
@@ -175,8 +171,6 @@ def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str 
                 "the default routing table)")
     if peer.passive and not listening:
         return PASSIVE_WITHOUT_LISTEN
-    if peer.passive and peer.password:
-        return PASSIVE_WITH_PASSWORD
     if peer.password_secret and not peer.password:
         return (f"passwordSecret {peer.password_secret!r} names a Kubernetes Secret, which is "
                 "not read here: give spec.password")

@@ -491,8 +491,7 @@ async def test_a_state_file_among_the_manifests_is_refused(tmp_path: Path) -> No
 
 @pytest.mark.asyncio
 async def test_the_password_becomes_tcp_md5(tmp_path: Path) -> None:
-    # The router is a bare session behind a Listener that holds the key (a Speaker does not
-    # register TCP-MD5 keys on its listeners yet).
+    # The router is a bare session behind a Listener that holds the key.
     key = "s3cret-key"
     router = PeerSession(PeerConfig(local_as=ROUTER_AS, peer_as=ANNOUNCER_AS,
                                     router_id=ROUTER_ID, passive=True),

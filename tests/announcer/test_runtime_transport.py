@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 
@@ -156,3 +158,57 @@ async def test_passive_peer_without_listen_is_a_problem(tmp_path: Path) -> None:
         assert session.problem is not None and "--listen" in session.problem
     finally:
         await announcer.stop("withdraw")
+
+
+SIGNED_PASSIVE_PEER = PASSIVE_PEER + "  password: s3cret-key\n"
+
+
+@pytest.mark.asyncio
+async def test_passive_peer_with_a_password_accepts_only_the_signed_connection(
+        tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        reason = "TCP-MD5 keys need root (CAP_NET_ADMIN)"
+        print(reason)
+        pytest.skip(reason)
+    config = tmp_path / "config.yaml"
+    write_config(config, SIGNED_PASSIVE_PEER)
+    announcer = Announcer([str(config)], NodeSettings("node-1"), listen=[("127.0.0.7", 0)],
+                          ipv6_next_hop=lambda: IPv6Address("2001:db8::7"),
+                          ipv4_next_hop=lambda: IPv4Address("192.0.2.7"),
+                          poll_interval=3600, recheck_interval=3600)
+    router = Speaker(ROUTER_AS, ROUTER_ID)
+    try:
+        await announcer.start()
+        session = announcer.report().sessions[0]
+        assert session.passive and session.md5 and session.problem is None
+        await router.start()
+        options = TransportOptions(local_address="127.0.0.8", md5_password="s3cret-key",
+                                   remote_port=announcer.listen_ports[0])
+        await router.add_peer(PeerSpec("127.0.0.7", PeerConfig(
+            local_as=ROUTER_AS, peer_as=64500, router_id=ROUTER_ID, jitter=False), options))
+        rib = router.adj_rib_in("127.0.0.7")
+        await wait_for(lambda: {str(route.prefix) for route in rib.routes()} == {WEB4, WEB6})
+        assert announcer.report().sessions[0].state == "Established"
+        # An unsigned SYN from the same address gets no answer: the key is really required.
+        assert not await connects_unsigned("127.0.0.8", "127.0.0.7", announcer.listen_ports[0])
+    finally:
+        await announcer.stop("withdraw")
+        await router.close()
+        await asyncio.sleep(0)
+
+
+async def connects_unsigned(source: str, address: str, port: int) -> bool:
+    """Whether an unsigned connection from ``source`` is answered within 1 s (the kernel drops
+    a SYN without the MD5 signature it expects, silently)."""
+    sock = socket.socket()
+    sock.setblocking(False)
+    try:
+        sock.bind((source, 0))
+        try:
+            async with asyncio.timeout(1):
+                await asyncio.get_running_loop().sock_connect(sock, (address, port))
+        except TimeoutError:
+            return False
+        return True
+    finally:
+        sock.close()
