@@ -43,13 +43,16 @@ class Outcome:
 
 
 def load_valid(paths: Sequence[str], node: str | None) -> tuple[Config, tuple[str, ...]]:
-    """The configuration in ``paths`` and its notes; :class:`Refused` with every problem."""
+    """The configuration in ``paths`` and its notes; :class:`Refused` with every problem.
+
+    What the loader refuses (a typo, a wrong type) and what validation finds in the objects
+    that did load are reported together, sorted, so that one typo does not hide the other
+    problems and the same files give the same list whatever their order."""
     loaded = load_paths(list(paths))
-    problems = [str(problem) for problem in loaded.problems]
-    if not problems:
-        problems = [str(problem) for problem in validate(loaded.config, node)]
+    problems = {str(problem) for problem in loaded.problems}
+    problems.update(str(problem) for problem in validate(loaded.config, node))
     if problems:
-        raise Refused(problems, loaded.notes)
+        raise Refused(sorted(problems), loaded.notes)
     return loaded.config, tuple(loaded.notes)
 
 

@@ -54,6 +54,28 @@ def test_check_invalid_names_object_field_value_and_reason(
     assert lines[-1] == "bgpwire-announcer: invalid: 1 problem"
 
 
+def test_check_reports_a_typo_and_the_other_problems_together(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = small_config(tmp_path, hold="2s")  # a problem validation finds
+    text = config.read_text()
+    head, _, tail = text.partition("---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer")
+    # The loader refuses this value; the holdTime problem must still be reported.
+    (tmp_path / "a.yaml").write_text(head.replace("  addresses: [198",
+                                                  "  autoAssign: maybe\n  addresses: [198"))
+    (tmp_path / "b.yaml").write_text("---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer" + tail)
+    config.unlink()
+    outputs = []
+    for order in (["a.yaml", "b.yaml"], ["b.yaml", "a.yaml"]):
+        files = [arg for name in order for arg in ("-f", str(tmp_path / name))]
+        assert main(["check", *files]) == 1
+        outputs.append(capsys.readouterr().err.splitlines())
+    problems = outputs[0][:-1]
+    assert any("autoAssign=maybe" in line for line in problems)
+    assert any("holdTime=2s" in line for line in problems)
+    assert problems == sorted(problems)
+    assert outputs[0] == outputs[1]  # the order of the files changes nothing
+
+
 def test_plan_json_has_the_spec_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "-f", str(MANIFESTS), "--node", "node-a1", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
