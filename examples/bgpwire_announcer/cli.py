@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -140,7 +141,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 128 + 13
+"""What a shell reports for a program ended by SIGPIPE (``plan --json | head -1``)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``bgpwire-announcer`` command. A reader that goes away early (``| head``) ends it
+    quietly, as it would end ``cat``: no traceback about the closed pipe."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return code
+    except BrokenPipeError:
+        # Later writes, and the flush at interpreter exit, go nowhere instead of failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -84,6 +85,22 @@ def test_plan_json_has_the_spec_shape(capsys: pytest.CaptureFixture[str]) -> Non
     services = {s["name"]: s for s in document["services"]}
     assert services["web/api"]["pool"] == "dual"
     assert {p["name"] for p in document["peers"]} == {"tor-zone-a", "route-reflector-v6"}
+
+
+def test_plan_into_a_closed_pipe_ends_quietly() -> None:
+    # The reader is gone before the plan is written (as `plan --json | head -1` once head has
+    # its line): every write fails with EPIPE.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bgpwire_announcer", "plan", "-f", str(MANIFESTS),
+             "--node", "node-a1", "--json"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, check=False)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 141  # as a shell shows a program ended by SIGPIPE
 
 
 def test_plan_refuses_an_unreadable_state_file(
