@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bgpwire_announcer.model import ServicePlan, WithheldRoute
+
+Phase = Literal["starting", "running", "stopping"]
+"""Where the announcer is in its life (see :attr:`Report.phase`)."""
 
 MAX_NOT_SENT_LISTED = 1000
 """``not_sent`` lists at most this many routes per session (``not_sent_total`` counts them
@@ -82,12 +85,16 @@ class Report:
     """Routes in this node's plan."""
     withheld: tuple[WithheldRoute, ...]
     pools: tuple[PoolReport, ...]
+    phase: Phase = "running"
+    """``starting`` until the first plan is applied (empty lists then mean "not yet", not
+    "none"), ``running``, then ``stopping`` once a stop has begun."""
 
 
 def report_json(report: Report) -> dict[str, Any]:
     """The ``GET /status`` document."""
     return {
         "node": report.node,
+        "phase": report.phase,
         "config": {"valid": report.config_valid, "last_error": report.last_error,
                    "problems": list(report.problems), "notes": list(report.notes),
                    "reloads": report.reloads, "failed_reloads": report.failed_reloads},
@@ -199,7 +206,11 @@ def status_text(document: dict[str, Any]) -> str:
     lines: list[str] = []
     config = document.get("config", {})
     verdict = "valid" if config.get("valid") else "INVALID (running the last valid one)"
-    lines.append(f"node {document.get('node')}: configuration {verdict}")
+    phase = document.get("phase", "running")
+    lines.append(f"node {document.get('node')} ({phase}): configuration {verdict}")
+    if phase == "starting":
+        lines.append("  starting: the files are being read and the sessions started; the lists "
+                     "below are not complete yet")
     if config.get("last_error"):
         lines.append(f"  last error: {config['last_error']}")
     for note in config.get("notes", []):

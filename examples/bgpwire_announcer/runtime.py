@@ -48,7 +48,7 @@ from bgpwire_announcer.model import BGPPeer
 from bgpwire_announcer.peers import Changes, PeerSet, StopMode
 from bgpwire_announcer.pipeline import Outcome, Refused, compute
 from bgpwire_announcer.plan import routes_by_peer
-from bgpwire_announcer.report import Report
+from bgpwire_announcer.report import Phase, Report
 from bgpwire_announcer.snapshot import pool_reports
 from bgpwire_announcer.speakers import NodeSettings, peer_spec
 from bgpwire_announcer.state import StateError, StateFile
@@ -98,6 +98,9 @@ class Announcer:
         self._poll_interval = poll_interval
         self._recheck_interval = recheck_interval
         self._restarting = False
+        self.phase: Phase = "starting"
+        """What status says: ``starting`` until :meth:`start` has applied the first plan,
+        ``running``, ``stopping`` from the first call of :meth:`stop`."""
         self._found_ipv6 = False
         """Whether ``next_hop_ipv6`` came from the host rather than the command line."""
         self._outcome: Outcome | None = None
@@ -162,6 +165,8 @@ class Announcer:
             await self._apply(peers, outcome, Changes(applied=True))
         self._tasks.append(asyncio.create_task(self._watch()))
         self._tasks.append(asyncio.create_task(self._recheck()))
+        if self.phase == "starting":  # a stop may have begun meanwhile
+            self.phase = "running"
         log.info("node %s: %s, %s, %s", self.node, _count(outcome.plan.services, "service"),
                  _count(outcome.plan.routes, "route"), _count(self._peers, "peer"))
 
@@ -212,6 +217,7 @@ class Announcer:
         The state file is written only by complete, atomic saves, so stopping at any point
         leaves it whole.
         """
+        self.phase = "stopping"
         mode = mode or self.on_stop
         reason = reason or f"bgpwire-announcer on {self.node} stopping"
         for task in self._tasks[1:]:
@@ -355,11 +361,12 @@ class Announcer:
             notes = (*notes, self._state_error)
         if outcome is None:
             return Report(self.node, self._config_valid, self._last_error, self._problems,
-                          notes, self.reloads, self.failed_reloads, sessions, (), 0, (), ())
+                          notes, self.reloads, self.failed_reloads, sessions, (), 0, (), (),
+                          self.phase)
         return Report(self.node, self._config_valid, self._last_error, self._problems,
                       notes, self.reloads, self.failed_reloads, sessions,
                       outcome.plan.services, len(outcome.plan.routes), outcome.plan.withheld,
-                      pool_reports(outcome))
+                      pool_reports(outcome), self.phase)
 
 
 def _count(items: Sized, noun: str) -> str:

@@ -169,7 +169,8 @@ def _wait_for_status(http: str, process: subprocess.Popen[str]) -> dict[str, Any
                                 check=False)
         if answer.returncode == 0:
             document: dict[str, Any] = json.loads(answer.stdout)
-            return document
+            if document["phase"] == "running":  # while starting, the lists are still empty
+                return document
         time.sleep(0.2)
     raise AssertionError("the status endpoint never answered")
 

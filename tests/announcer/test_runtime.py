@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -307,6 +308,28 @@ async def test_ipv6_routes_without_a_next_hop_are_reported_not_sent(tmp_path: Pa
 
         await wait_for(lambda: set(missing()) == {DNS6, WEB6})
         assert "next hop" in missing()[WEB6]
+
+
+@pytest.mark.asyncio
+async def test_status_says_starting_then_running_then_stopping(tmp_path: Path) -> None:
+    router = await start_router()
+    config = tmp_path / "config.yaml"
+    config.write_text(config_yaml(router))
+    announcer = make_announcer(config, set(), None)
+    try:
+        assert announcer.report().phase == "starting"
+        starting = asyncio.create_task(announcer.start())
+        await asyncio.sleep(0)  # the start is now reading the files in a worker thread
+        early = report_json(announcer.report())
+        assert early["phase"] == "starting" and early["sessions"] == []
+        await starting
+        running = report_json(announcer.report())
+        assert running["phase"] == "running"
+        assert {s["name"] for s in running["sessions"]} == {"ebgp", "ibgp"}
+    finally:
+        await announcer.stop("withdraw")
+        await close_router(router)
+    assert announcer.report().phase == "stopping"
 
 
 @pytest.mark.asyncio

@@ -157,3 +157,15 @@ def test_not_sent_is_listed_up_to_a_bound_and_counted_in_full() -> None:
     assert len(entry["not_sent"]) == MAX_NOT_SENT_LISTED
     assert entry["not_sent_total"] == MAX_NOT_SENT_LISTED + 5
     assert f"{MAX_NOT_SENT_LISTED + 5} routes not sent: session Active" in status_text(document)
+
+
+def test_phase_is_in_the_json_and_the_text() -> None:
+    assert report_json(REPORT)["phase"] == "running"
+    starting = replace(REPORT, phase="starting", sessions=(), services=(), routes=0)
+    document = report_json(starting)
+    assert document["phase"] == "starting" and document["sessions"] == []
+    text = status_text(document)
+    assert text.startswith("node node-a (starting): ")
+    assert "not complete yet" in text
+    assert status_text(report_json(replace(REPORT, phase="stopping"))).startswith(
+        "node node-a (stopping): ")
