@@ -269,6 +269,8 @@ def _next_hop(prefix: str, peer: PeerPlan) -> str:
     prefix_version = ipaddress.ip_network(prefix).version
     transport_version = ipaddress.ip_address(peer.address).version
     if prefix_version == transport_version:
+        if ipaddress.ip_address(peer.source_address or peer.address).is_loopback:
+            return f"the node's global IPv{prefix_version} address (the session is over loopback)"
         if peer.source_address is not None:
             return peer.source_address
         return "the session's local address"

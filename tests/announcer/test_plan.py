@@ -312,6 +312,18 @@ def test_plan_text_shows_next_hops_withheld_routes_and_peer_problems() -> None:
     assert "  v6 2001:db8:ff::1 source the kernel's choice" in text
 
 
+def test_plan_text_names_the_nodes_address_as_next_hop_over_loopback() -> None:
+    config = replace(_full_config(), peers=(peer("lo4", "127.0.0.4", source="127.0.0.2"),
+                                            peer("lo6", "::1")))
+    text = plan_text(make_plan(config, "n1", allocate(config, {}),
+                               address_present=lambda address: True))
+    assert "    to lo4 next hop the node's global IPv4 address (the session is over loopback)" \
+        in text
+    assert "    to lo6 next hop the node's global IPv6 address (the session is over loopback)" \
+        in text
+    assert "next hop 127." not in text and "next hop ::1" not in text
+
+
 def test_every_node_and_every_document_order_gives_the_same_services() -> None:
     config = _full_config()
     reordered = Config(pools=tuple(reversed(config.pools)),
