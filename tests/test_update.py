@@ -263,6 +263,17 @@ def test_local_pref_from_an_external_peer_is_discarded() -> None:
     assert problem_of(external, AttrType.LOCAL_PREF)[0] is ErrorAction.ATTRIBUTE_DISCARD
 
 
+@pytest.mark.parametrize("value", ["40 05 03 000001", "80 05 04 00000064", "40 05 00"])
+def test_any_local_pref_from_an_external_peer_is_discarded_even_malformed(value: str) -> None:
+    """RFC 7606 §7.5: from an external peer it is discarded; only internal ones are checked."""
+    data = update_message(b"", BASIC_ATTRIBUTES + bytes.fromhex(value), b"\x08\x0a")
+    external = decode_update(data, Negotiated(internal=False))
+    assert not external.treat_as_withdraw
+    assert external.attr(LocalPref) is None
+    assert problem_of(external, AttrType.LOCAL_PREF)[0] is ErrorAction.ATTRIBUTE_DISCARD
+    assert decode_update(data, Negotiated(internal=True)).treat_as_withdraw
+
+
 # --- Packing ----------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar, TypeVar
 
-from bgpwire.attributes import ATTRIBUTE_TYPES, LocalPref, MPReachNLRI, MPUnreachNLRI
+from bgpwire.attributes import ATTRIBUTE_TYPES, MPReachNLRI, MPUnreachNLRI
 from bgpwire.attributes.base import (
     EXTENDED_LENGTH,
     OPTIONAL,
@@ -625,6 +625,11 @@ def _decode_attributes(
                 f"attribute {code} appears more than once; the first is kept")))
             continue
         seen.add(code)
+        if code == _LOCAL_PREF and ctx.internal is False:
+            # RFC 7606 §7.5: discarded from an external peer, whatever its value or length.
+            error = UpdateMessageError("LOCAL_PREF received from an external peer")
+            problems.append(_problem(AttrType.LOCAL_PREF, ErrorAction.ATTRIBUTE_DISCARD, error))
+            continue
         cached = cache.get(raw)
         if cached is not None and cached is not _SEEN_ONCE:
             attributes.append(cached)
@@ -635,8 +640,6 @@ def _decode_attributes(
         if length <= _MEMO_VALUE_LIMIT and code not in _MP_TYPES:
             cache[raw] = attribute
         attributes.append(attribute)
-    if ctx.internal is False and _LOCAL_PREF in seen:
-        _discard_local_pref(attributes, problems)
     if has_nlri or _MP_REACH in seen:
         _check_mandatory(seen, problems, has_nlri)
     return tuple(attributes), tuple(problems) if problems else ()
@@ -671,16 +674,6 @@ def _decode_attribute(
     if flags != canonical_flags(attribute_cls.CATEGORY, len(value)):
         set_received_flags(attribute, flags)
     return attribute
-
-
-def _discard_local_pref(attributes: list[PathAttribute], problems: list[AttributeProblem]) -> None:
-    """RFC 7606 §7.5: LOCAL_PREF is not ours to receive from an external peer."""
-    for attribute in attributes:
-        if type(attribute) is LocalPref:
-            attributes.remove(attribute)
-            error = UpdateMessageError("LOCAL_PREF received from an external peer")
-            problems.append(_problem(AttrType.LOCAL_PREF, ErrorAction.ATTRIBUTE_DISCARD, error))
-            return
 
 
 def _problem(code: int, action: ErrorAction, error: UpdateMessageError) -> AttributeProblem:

@@ -46,12 +46,9 @@ async def test_a_route_with_an_unusable_next_hop_is_not_installed(hop: str) -> N
         assert rib.get(IPV4_UNICAST, PREFIX) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bgpwire/messages/update.py (decoder owner): a LOCAL_PREF of the wrong length from an "
-    "external peer is treated as withdraw; RFC 7606 §7.5 discards any LOCAL_PREF from an "
-    "external peer, malformed or not (input: LOCAL_PREF flags 0x40 length 3 '000001')"))
 @pytest.mark.asyncio
 async def test_a_malformed_local_pref_from_an_external_peer_is_discarded() -> None:
+    """Fixed: RFC 7606 §7.5 discards any LOCAL_PREF from an external peer, malformed or not."""
     async with arena() as place:
         hostile = await place.established_hostile()
         rib = place.target.speaker.adj_rib_in(HOSTILE_ADDR)
