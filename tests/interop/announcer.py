@@ -95,7 +95,7 @@ def advertisement(name: str, pools: Sequence[str] = (), *, aggregation_length: i
 def bgp_peer(name: str, *, my_asn: int, peer_asn: int, peer_address: str,
              source_address: str | None = None, graceful_restart: bool = False,
              passive: bool = False, freebind: bool = False, hold_time: str | None = None,
-             connect_time: str | None = None,
+             connect_time: str | None = None, password: str | None = None,
              node_labels: dict[str, str] | None = None) -> dict[str, Any]:
     """A BGPPeer; ``node_labels`` becomes one ``nodeSelectors`` entry (``matchLabels``)."""
     spec: dict[str, Any] = {"myASN": my_asn, "peerASN": peer_asn, "peerAddress": peer_address}
@@ -109,6 +109,8 @@ def bgp_peer(name: str, *, my_asn: int, peer_asn: int, peer_address: str,
         spec["holdTime"] = hold_time
     if connect_time is not None:
         spec["connectTime"] = connect_time
+    if password is not None:
+        spec["password"] = password
     metadata: dict[str, Any] = {"name": name, "namespace": METALLB_NS}
     annotations = {}
     if passive:
@@ -444,6 +446,8 @@ class Neighbor:
     the router's ``extra_addresses``)."""
     extended_next_hop: bool = False
     """FRR only: offer RFC 8950 (IPv4 routes with an IPv6 next hop) on this session."""
+    password: str | None = None
+    """FRR only: TCP-MD5 (RFC 2385) on this session."""
 
 
 class Router(Watched, ABC):
@@ -546,6 +550,8 @@ class FRRRouter(Router):
                 lines.append(f" neighbor {peer.address} disable-connected-check")
             if peer.extended_next_hop:
                 lines.append(f" neighbor {peer.address} capability extended-nexthop")
+            if peer.password is not None:
+                lines.append(f" neighbor {peer.address} password {peer.password}")
         for family in ("ipv4", "ipv6"):
             lines.append(f" address-family {family} unicast")
             lines += [f"  neighbor {peer.address} activate" for peer in self.neighbors]

@@ -6,7 +6,8 @@ runs its own router. The host has its own addresses on an interface ``node0`` (`
 
 * active: the announcer connects from ``127.0.0.2`` to FRR on ``127.0.0.4:179``;
 * passive (``bgpwire.io/passive``): the announcer listens on ``127.0.0.1:179`` (``--listen``)
-  and FRR connects to it from ``127.0.0.5``;
+  and FRR connects to it from ``127.0.0.5``, signing with TCP-MD5 (both sides have the password;
+  the announcer's listener must hold the key or the kernel drops FRR's SYNs);
 * IPv6 loopback: the announcer connects from ``::1`` to FRR on ``[::1]:179``.
 
 The announcer gets no switch for the loopback case, and FRR none either (no
@@ -58,6 +59,7 @@ LOOPBACK6 = "::1"
 ANNOUNCER_LISTENS = "127.0.0.1"
 ANNOUNCER_CONNECTS_FROM = "127.0.0.2"
 SERVICE_IPS = ("198.51.100.77", "2001:db8:77::77")
+PASSWORD = "same-host-key"
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,8 @@ def frr(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRout
     work = tmp_path_factory.mktemp("samehost")
     router = FRRRouter(host, work / "frr", FRR_ADDRESS, LOOPBACK6, [
         Neighbor(ANNOUNCER_CONNECTS_FROM, EBGP_AS),
-        Neighbor(ANNOUNCER_LISTENS, EBGP_AS, passive=False, local=FRR_CONNECTS_FROM),
+        Neighbor(ANNOUNCER_LISTENS, EBGP_AS, passive=False, local=FRR_CONNECTS_FROM,
+                 password=PASSWORD),
         Neighbor(LOOPBACK6, EBGP_AS, extended_next_hop=True),
     ])
     with running(router):
@@ -94,7 +97,7 @@ def manifests() -> list[dict[str, Any]]:
         bgp_peer("frr-active", my_asn=EBGP_AS, peer_asn=ROUTER_AS, peer_address=FRR_ADDRESS,
                  source_address=ANNOUNCER_CONNECTS_FROM, connect_time="1s"),
         bgp_peer("frr-passive", my_asn=EBGP_AS, peer_asn=ROUTER_AS,
-                 peer_address=FRR_CONNECTS_FROM, passive=True),
+                 peer_address=FRR_CONNECTS_FROM, passive=True, password=PASSWORD),
         bgp_peer("frr-v6", my_asn=EBGP_AS, peer_asn=ROUTER_AS, peer_address=LOOPBACK6,
                  source_address=LOOPBACK6, connect_time="1s"),
         service("web", SERVICE_IPS),
@@ -126,11 +129,12 @@ def test_routers_on_the_same_host_in_active_and_passive_mode(
         for neighbor in (ANNOUNCER_CONNECTS_FROM, ANNOUNCER_LISTENS, LOOPBACK6):
             info = frr.neighbor_info(neighbor)
             assert info.get("connectionsDropped", 0) == 0, info
-        states = {s["name"]: (s["state"], s["passive"], s["routes_sent"], s["not_sent"])
+        states = {s["name"]: (s["state"], s["passive"], s["md5"], s["routes_sent"],
+                              s["not_sent"])
                   for s in announcer.status()["sessions"]}
-        assert states == {"frr-active": ("Established", False, 2, []),
-                          "frr-passive": ("Established", True, 2, []),
-                          "frr-v6": ("Established", False, 2, [])}
+        assert states == {"frr-active": ("Established", False, False, 2, []),
+                          "frr-passive": ("Established", True, True, 2, []),
+                          "frr-v6": ("Established", False, False, 2, [])}
 
 
 def _holds(router: Router, neighbor: str, want: dict[str, Route]) -> bool:
