@@ -211,6 +211,8 @@ async def test_more_prefixes_than_the_limit_get_cease_and_a_restart_later() -> N
             again = await session_back()
         await again.send(wire.announce(prefixes[0], HOSTILE_AS, H))
         await wait_for(lambda: place.hostile_routes() == 1)
+        # The PeerUp event reaches the collecting task a moment after the session is up.
+        await wait_for(lambda: len(place.target.of(PeerUp, HOSTILE_ADDR)) >= 2)
         assert len(place.target.of(PeerUp, HOSTILE_ADDR)) == 2
 
 
