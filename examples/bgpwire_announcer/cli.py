@@ -97,8 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     def files(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("-f", "--file", dest="files", action="append", required=True,
-                         metavar="PATH", help="YAML/JSON file or directory (repeatable)")
+        # "-f a.yaml b.yaml" and "-f a.yaml -f b.yaml" both gather every path, in order.
+        sub.add_argument("-f", "--file", dest="files", action="extend", nargs="+",
+                         required=True, metavar="PATH",
+                         help="YAML/JSON files or directories (several after one -f, or -f "
+                         "repeated)")
 
     check = commands.add_parser("check", help="validate the configuration")
     files(check)

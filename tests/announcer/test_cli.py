@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bgpwire_announcer.cli import UsageError, main, parse_endpoint
+from bgpwire_announcer.cli import UsageError, build_parser, main, parse_endpoint
 
 from tests.announcer.runtime_support import BASE, peer_yaml, service_yaml
 
@@ -75,6 +75,26 @@ def test_check_reports_a_typo_and_the_other_problems_together(
     assert any("holdTime=2s" in line for line in problems)
     assert problems == sorted(problems)
     assert outputs[0] == outputs[1]  # the order of the files changes nothing
+
+
+@pytest.mark.parametrize("command", [["check"], ["plan", "--node", "node-a1", "--json"]])
+def test_several_paths_after_one_f_equal_repeated_f(
+        command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    cluster, metallb = (str(MANIFESTS / name) for name in ("cluster.yaml", "metallb.yaml"))
+    outputs = []
+    for files in (["-f", cluster, metallb], ["-f", cluster, "-f", metallb]):
+        assert main([*command, *files]) == 0, capsys.readouterr().err
+        outputs.append(capsys.readouterr())
+    # Both forms read both files: the same as the directory holding just these two.
+    assert main([*command, "-f", str(MANIFESTS)]) == 0
+    assert outputs == [capsys.readouterr()] * 2
+    assert "3 peers" in outputs[0].out or '"node-a1"' in outputs[0].out
+
+
+def test_run_takes_several_paths_after_one_f() -> None:
+    args = build_parser().parse_args(["run", "-f", "a.yaml", "b.yaml", "-f", "c", "--node", "n"])
+    assert args.files == ["a.yaml", "b.yaml", "c"]
+    assert args.node == "n"
 
 
 def test_plan_json_has_the_spec_shape(capsys: pytest.CaptureFixture[str]) -> None:
