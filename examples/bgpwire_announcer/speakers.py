@@ -10,7 +10,11 @@ Choices where MetalLB leaves a value open (each is documented in ``docs/announce
 * **Timers**: ``holdTime`` (default 90 s) and ``keepaliveTime`` (default a third of the hold
   time) as given; ``connectTime`` is the ConnectRetry interval, default
   :data:`DEFAULT_CONNECT_TIME` (RFC 4271 suggests 120 s, which leaves a service unannounced for
-  two minutes after a router restarts; MetalLB users expect seconds).
+  two minutes after a router restarts; MetalLB users expect seconds). It also caps the wait
+  before a new attempt after a failed one: bgpwire doubles that wait (IdleHold, RFC 4271
+  DampPeerOscillations) from :data:`FIRST_RETRY_TIME` with each failure, up to 300 s, and a
+  router that refuses connections while it restarts counts as failing, so without the cap a
+  router down for 30 s was reached again only about 40 s after it came back.
 * **TTL**: ``ebgpMultiHop`` sends with TTL 255; otherwise the system default TTL is kept, as
   MetalLB's native speaker does (a directly connected peer sees no difference).
 * **Families**: IPv4 and IPv6 unicast on every session (multiprotocol, as MetalLB does by
@@ -50,6 +54,8 @@ from bgpwire_announcer.model import BGPPeer, RoutePlan
 
 DEFAULT_HOLD_TIME = 90
 DEFAULT_CONNECT_TIME = 10.0
+FIRST_RETRY_TIME = 5.0
+"""Seconds before the first new attempt after a failure (bgpwire's default IdleHold)."""
 GR_RESTART_TIME = 120
 """Seconds a peer keeps our routes while we restart (RFC 4724 §3); FRR's default."""
 CONNECT_TIMEOUT = 10.0
@@ -139,11 +145,13 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
     if peer.enable_graceful_restart:
         graceful = GracefulRestartConfig(restart_time=GR_RESTART_TIME, notification=False)
     hold = DEFAULT_HOLD_TIME if peer.hold_time is None else peer.hold_time
+    connect = float(peer.connect_time or DEFAULT_CONNECT_TIME)
     config = PeerConfig(
         local_as=peer.my_asn, peer_as=peer.peer_asn,
         router_id=router_id_for(peer, settings, route_source),
         hold_time=hold, keepalive_time=peer.keepalive_time,
-        connect_retry_time=float(peer.connect_time or DEFAULT_CONNECT_TIME),
+        connect_retry_time=connect, idle_hold_time=min(FIRST_RETRY_TIME, connect),
+        idle_hold_time_max=connect,
         families=families, graceful_restart=graceful, passive=peer.passive)
     options = TransportOptions(
         remote_port=peer.peer_port, local_address=peer.source_address,
