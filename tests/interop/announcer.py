@@ -559,8 +559,12 @@ class FRRRouter(Router):
         lines += ["exit", "!", ""]
         (self.workdir / "bgpd.conf").write_text("\n".join(lines))
 
+    def vtysh_text(self, command: str) -> str:
+        """A command whose answer is text, or nothing (``clear bgp *``)."""
+        return run_cli(["vtysh", "--vty_socket", str(self.workdir), "-d", "bgpd", "-c", command])
+
     def vtysh(self, command: str) -> Any:
-        out = run_cli(["vtysh", "--vty_socket", str(self.workdir), "-d", "bgpd", "-c", command])
+        out = self.vtysh_text(command)
         if not out.strip():
             raise ValueError(f"vtysh {command!r}: empty output")
         return json.loads(out)
