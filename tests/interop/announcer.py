@@ -33,10 +33,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import pytest
 import yaml
 
 from tests.interop.frr import BGPD
-from tests.interop.netns import VETH, Addresses, Topology, entered
+from tests.interop.netns import VETH, Addresses, Topology, entered, unavailable_reason
 from tests.interop.procs import DaemonProcess, listening, run_cli
 
 T = TypeVar("T")
@@ -770,6 +771,22 @@ ROUTER_BINARIES: dict[str, tuple[str, ...]] = {
 
 def missing_binaries(name: str) -> list[str]:
     return [binary for binary in ROUTER_BINARIES[name] if shutil.which(binary) is None]
+
+
+def require_daemon(name: str) -> None:
+    """Fail (never skip) when a router the test needs is not installed: CI installs them all."""
+    missing = missing_binaries(name)
+    if missing:
+        pytest.fail(f"{name} is not installed (missing {', '.join(missing)})")
+
+
+def skip_without_namespaces() -> None:
+    """Skip, saying why, only where namespaces cannot be made (a developer's machine without
+    root); everywhere else the announcer interop tests run."""
+    reason = unavailable_reason()
+    if reason is not None:
+        print(f"\nannouncer interop tests skipped: {reason}")
+        pytest.skip(reason)
 
 
 @contextmanager

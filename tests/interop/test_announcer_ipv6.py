@@ -33,15 +33,15 @@ from tests.interop.announcer import (
     advertisement,
     announcer_lab,
     bgp_peer,
-    missing_binaries,
     node,
     pool,
+    require_daemon,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -54,10 +54,7 @@ BIRD_EBGP_LOCAL_PREF = 100
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with announcer_lab("6", [], list(HOSTS.values())) as made:
         yield made
 
@@ -66,8 +63,7 @@ def lab() -> Iterator[AnnouncerLab]:
 def routers(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         dict[str, Router]]:
     for name in HOSTS:
-        if missing_binaries(name):
-            pytest.fail(f"{name} is not installed (missing {', '.join(missing_binaries(name))})")
+        require_daemon(name)
     work = tmp_path_factory.mktemp("ipv6-transport")
     made: dict[str, Router] = {}
     for name, cls in (("frr", FRRRouter), ("gobgp", GoBGPRouter), ("bird", BIRDRouter)):

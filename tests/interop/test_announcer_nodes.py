@@ -28,15 +28,15 @@ from tests.interop.announcer import (
     advertisement,
     announcer_lab,
     bgp_peer,
-    missing_binaries,
     node,
     pool,
+    require_daemon,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -47,18 +47,14 @@ NODES = {"node-a": (171, 64601), "node-b": (172, 64602)}
 
 @pytest.fixture
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with announcer_lab("n", [host for host, _ in NODES.values()], [FRR_HOST]) as made:
         yield made
 
 
 @pytest.fixture
 def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
-    if missing_binaries("frr"):
-        pytest.fail(f"FRR is not installed (missing {', '.join(missing_binaries('frr'))})")
+    require_daemon("frr")
     neighbors = [Neighbor(lab.addresses.v4(host), asn) for host, asn in NODES.values()]
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("nodes-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST), neighbors)

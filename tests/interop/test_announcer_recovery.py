@@ -33,15 +33,15 @@ from tests.interop.announcer import (
     advertisement,
     announcer_lab,
     bgp_peer,
-    missing_binaries,
     node,
     pool,
+    require_daemon,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -57,17 +57,13 @@ SERVICES = {"web": ("198.51.100.10", "2001:db8:100::10"),
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with announcer_lab("c", [KILL_SOURCE, CLEAR_SOURCE], [FRR_HOST]) as made:
         yield made
 
 
 def _frr(lab: AnnouncerLab, workdir: Path, source_host: int) -> FRRRouter:
-    if missing_binaries("frr"):
-        pytest.fail(f"FRR is not installed (missing {', '.join(missing_binaries('frr'))})")
+    require_daemon("frr")
     return FRRRouter(lab.router_ns, workdir, lab.addresses.v4(FRR_HOST),
                      lab.addresses.v6(FRR_HOST),
                      [Neighbor(lab.addresses.v4(source_host), EBGP_AS)])

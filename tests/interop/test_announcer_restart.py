@@ -44,15 +44,15 @@ from tests.interop.announcer import (
     advertisement,
     announcer_lab,
     bgp_peer,
-    missing_binaries,
     node,
     pool,
+    require_daemon,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -71,18 +71,14 @@ ROUTER_CLASSES: dict[str, type[Router]] = {
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with announcer_lab("g", sorted(SOURCES.values()), sorted(ROUTER_HOSTS.values())) as made:
         yield made
 
 
 def _router(name: str, lab: AnnouncerLab, workdir: Path) -> Iterator[Router]:
     """One graceful-restart helper with a passive neighbor per test session against it."""
-    if missing_binaries(name):
-        pytest.fail(f"{name} is not installed (missing {', '.join(missing_binaries(name))})")
+    require_daemon(name)
     neighbors = [Neighbor(lab.addresses.v4(host), EBGP_AS)
                  for (router, _), host in sorted(SOURCES.items()) if router == name]
     host = ROUTER_HOSTS[name]

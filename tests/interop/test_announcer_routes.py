@@ -42,10 +42,10 @@ from tests.interop.announcer import (
     pool,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -77,10 +77,7 @@ WITHOUT_WEB: Services = {name: ips for name, ips in MOVED.items() if name != "we
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     sources = [host for pair in SOURCE_HOSTS.values() for host in pair]
     routers = [*ROUTER_HOSTS.values(), *EBGP_ROUTER_HOSTS.values()]
     with announcer_lab("r", sources, routers) as made:

@@ -40,16 +40,16 @@ from tests.interop.announcer import (
     Router,
     advertisement,
     bgp_peer,
-    missing_binaries,
     node,
     pool,
+    require_daemon,
     running,
     service,
     single_namespace,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -64,18 +64,14 @@ PASSWORD = "same-host-key"
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[str]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with single_namespace("h") as name:
         yield name
 
 
 @pytest.fixture(scope="module")
 def frr(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
-    if missing_binaries("frr"):
-        pytest.fail(f"frr is not installed (missing {', '.join(missing_binaries('frr'))})")
+    require_daemon("frr")
     work = tmp_path_factory.mktemp("samehost")
     router = FRRRouter(host, work / "frr", FRR_ADDRESS, LOOPBACK6, [
         Neighbor(ANNOUNCER_CONNECTS_FROM, EBGP_AS),

@@ -30,16 +30,16 @@ from tests.interop.announcer import (
     announcer_binary,
     announcer_lab,
     bgp_peer,
-    missing_binaries,
     node,
     plan,
     pool,
+    require_daemon,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import unavailable_reason
 
 pytestmark = pytest.mark.interop
 
@@ -51,18 +51,14 @@ SERVICES = ("alpha", "beta")
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with announcer_lab("5", [SOURCE_HOST], [FRR_HOST]) as made:
         yield made
 
 
 @pytest.fixture(scope="module")
 def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
-    if missing_binaries("frr"):
-        pytest.fail(f"FRR is not installed (missing {', '.join(missing_binaries('frr'))})")
+    require_daemon("frr")
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("seed5-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST),
                        [Neighbor(lab.addresses.v4(SOURCE_HOST), ROUTER_AS)])

@@ -27,15 +27,16 @@ from tests.interop.announcer import (
     advertisement,
     announcer_lab,
     bgp_peer,
-    missing_binaries,
     node,
     pool,
+    require_daemon,
     running,
     service,
+    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
-from tests.interop.netns import entered, unavailable_reason
+from tests.interop.netns import entered
 
 pytestmark = pytest.mark.interop
 
@@ -46,18 +47,14 @@ SERVICE_IPS = ("203.0.113.7", "2001:db8:7::7")
 
 @pytest.fixture
 def lab() -> Iterator[AnnouncerLab]:
-    reason = unavailable_reason()
-    if reason is not None:
-        print(f"\nannouncer interop tests skipped: {reason}")
-        pytest.skip(reason)
+    skip_without_namespaces()
     with announcer_lab("s", [PRESENT_HOST], [FRR_HOST, FRR_SECOND_HOST]) as made:
         yield made
 
 
 @pytest.fixture
 def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
-    if missing_binaries("frr"):
-        pytest.fail(f"FRR is not installed (missing {', '.join(missing_binaries('frr'))})")
+    require_daemon("frr")
     neighbors = [Neighbor(lab.addresses.v4(host), EBGP_AS)
                  for host in (PRESENT_HOST, ABSENT_HOST)]
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("source-frr"),
