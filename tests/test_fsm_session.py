@@ -299,8 +299,17 @@ def test_connection_lost_goes_idle_without_notification() -> None:
     pair.a.collect()
     down = pair.a.of(SessionDown)[-1]
     assert down.notification_sent is None and down.notification_received is None
+    assert down.reason == "TCP connection lost"  # not the words of a failed connect
     assert state(pair.a.session) is State.IDLE
     assert not [m for m in pair.a.messages() if isinstance(m, Notification)]
+
+
+def test_a_connection_that_could_not_be_made_is_reported_as_failed() -> None:
+    session = Session(config(), now=0)
+    session.start(0)
+    session.connection_lost(0)
+    downs = [event for event in session.next_events() if isinstance(event, SessionDown)]
+    assert [down.reason for down in downs] == ["TCP connection failed"]
 
 
 def test_connection_lost_in_open_sent_goes_back_to_active() -> None:

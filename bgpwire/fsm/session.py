@@ -290,7 +290,11 @@ class Session(SessionCore):
             if not self._passive:
                 self._arm_connect_retry(now)
             return State.ACTIVE
-        return self._go_idle(now, "TCP connection failed", close=False)
+        # RFC 4271 has one event (18) for a connection that could not be made and one that was
+        # lost; the reason tells them apart for whoever reads it.
+        lost = self.state in (State.OPEN_CONFIRM, State.ESTABLISHED)
+        reason = "TCP connection lost" if lost else "TCP connection failed"
+        return self._go_idle(now, reason, close=False)
 
     def _do_open_while_delayed(self, now: float, inp: Input, message: Message | None) -> State:
         if not self.connected:
