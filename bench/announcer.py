@@ -27,11 +27,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,7 @@ from tests.interop.announcer import (  # noqa: E402
     pool,
     service,
 )
+from tests.interop.procs import peak_rss_kib, signals_to_exit  # noqa: E402
 
 FRR_HOST = 21
 SOURCE_HOST = 111
@@ -116,20 +116,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@contextlib.contextmanager
-def signals_to_exit() -> Iterator[None]:
-    """SIGTERM/SIGINT end the run through the normal clean-up path."""
-    def leave(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = {s: signal.signal(s, leave) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
 def run(args: argparse.Namespace, work: Path) -> list[str]:
     lines: list[str] = []
     with announcer_lab("bench", [SOURCE_HOST], [FRR_HOST]) as lab:
@@ -189,7 +175,7 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
             lines.append(f"memory: announcer peak RSS {rss / 1024:.0f} MB over the run "
                          f"({rss_start / 1024:.0f} MB before the move); CPU "
                          f"{cpu_seconds(announcer.pid):.1f} s over the run; FRR bgpd peak "
-                         f"RSS {_peak_kib(frr.process.pid) / 1024:.0f} MB")
+                         f"RSS {(peak_rss_kib(frr.process.pid) or 0) / 1024:.0f} MB")
             log(lines[-1])
         finally:
             announcer.stop()
@@ -197,13 +183,6 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
             if args.log:
                 print(announcer.log_tail(), file=sys.stderr)
     return lines
-
-
-def _peak_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ through their CLIs. See bench/README.md for how to read the output.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -28,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,7 +41,12 @@ from tests.interop.daemons import Daemon, Plan  # noqa: E402
 from tests.interop.frr import FRR  # noqa: E402
 from tests.interop.gobgp import GoBGP  # noqa: E402
 from tests.interop.netns import Addresses, Topology  # noqa: E402
-from tests.interop.procs import listening, wait_for  # noqa: E402
+from tests.interop.procs import (  # noqa: E402
+    listening,
+    peak_rss_kib,
+    signals_to_exit,
+    wait_for,
+)
 
 WORK = ROOT / ".bench"
 SHARED = ROOT.parent / "shared" / "bench"
@@ -185,10 +189,7 @@ class Row:
 
 
 def vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return (peak_rss_kib(pid) or 0) / 1024
 
 
 def log(text: str) -> None:
@@ -441,20 +442,6 @@ def stream(prefixes: int) -> Path:
                     "--out", str(partial)], check=True, stdout=subprocess.DEVNULL)
     partial.rename(path)
     return path
-
-
-@contextlib.contextmanager
-def signals_to_exit() -> Iterator[None]:
-    """SIGTERM/SIGINT end the run through the normal clean-up path."""
-    def leave(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = {s: signal.signal(s, leave) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 # --- output ------------------------------------------------------------------------------------

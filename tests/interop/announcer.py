@@ -38,7 +38,7 @@ import yaml
 
 from tests.interop.frr import BGPD
 from tests.interop.netns import VETH, Addresses, Topology, entered, unavailable_reason
-from tests.interop.procs import DaemonProcess, listening, run_cli
+from tests.interop.procs import DaemonProcess, listening, peak_rss_kib, run_cli
 
 T = TypeVar("T")
 
@@ -277,11 +277,10 @@ class Announcer(Watched):
 
     def peak_rss_kib(self) -> int:
         """``VmHWM`` of the running announcer (``ip netns exec`` execs it: same pid)."""
-        text = Path(f"/proc/{self.pid}/status").read_text()
-        match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
-        if match is None:
+        peak = peak_rss_kib(self.pid)
+        if peak is None:
             raise ValueError(f"no VmHWM in /proc/{self.pid}/status")
-        return int(match.group(1))
+        return peak
 
     # --- status ------------------------------------------------------------------------------
 

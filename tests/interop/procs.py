@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -152,3 +154,26 @@ def listening(namespace: str, address: str, port: int = 179) -> bool:
     """Whether something in ``namespace`` listens on ``address:port`` (TCP)."""
     out = run_cli(["ip", "netns", "exec", namespace, "ss", "-Hltn", f"src [{address}]:{port}"])
     return "LISTEN" in out
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """The peak resident set (``VmHWM``) of process ``pid`` in KiB; ``None`` where the kernel
+    shows none (a process that has already exited)."""
+    text = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) if match is not None else None
+
+
+@contextlib.contextmanager
+def signals_to_exit() -> Iterator[None]:
+    """SIGTERM/SIGINT end a run through its normal clean-up path (namespaces and daemons are
+    removed by the ``finally`` blocks and context managers they unwind)."""
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, leave) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
