@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from .model import AddressPool, Config, IPFamilyPolicy, Service
 from .selection import namespace_labels, namespace_table, pool_may_serve, pools_for_fresh
+from .validate import parse_pool_entry
 
 IPV4 = "IPv4"
 IPV6 = "IPv6"
@@ -80,27 +81,19 @@ def _buggy(family: str, value: int) -> bool:
 def pool_ranges(pool: AddressPool) -> dict[str, list[tuple[int, int]]]:
     """The pool's entries as sorted inclusive ``(first, last)`` ranges per family.
 
-    Entries are CIDRs (every address counts, network and broadcast included, as in MetalLB),
-    ``a-b`` ranges, or a bare address.
+    Entries are read by :func:`~bgpwire_announcer.validate.parse_pool_entry`, the reader
+    ``check`` uses: CIDRs (every address counts, network and broadcast included, as in
+    MetalLB) or ``a-b`` ranges.
     """
     ranges: dict[str, list[tuple[int, int]]] = {}
-    for entry in pool.addresses:
+    for text in pool.addresses:
         try:
-            if "-" in entry:
-                first_text, last_text = (part.strip() for part in entry.split("-", 1))
-                first = ipaddress.ip_address(first_text)
-                last = ipaddress.ip_address(last_text)
-                if first.version != last.version or int(last) < int(first):
-                    raise ValueError("the range must run upwards within one family")
-                family, span = _family(first), (int(first), int(last))
-            else:
-                network = ipaddress.ip_network(entry.strip(), strict=False)
-                family = IPV4 if network.version == 4 else IPV6
-                span = (int(network.network_address), int(network.broadcast_address))
+            entry = parse_pool_entry(text)
         except ValueError as error:
             raise PoolAddressError(
-                f"{pool.origin.ref}: spec.addresses={entry}: {error}") from None
-        ranges.setdefault(family, []).append(span)
+                f"{pool.origin.ref}: spec.addresses={text}: {error}") from None
+        family = IPV4 if entry.version == 4 else IPV6
+        ranges.setdefault(family, []).append((entry.first, entry.last))
     for spans in ranges.values():
         spans.sort()
     return ranges
