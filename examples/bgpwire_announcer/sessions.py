@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST, Family
 from bgpwire.fsm import Negotiation
 from bgpwire.speaker.status import Capabilities
-
-_FAMILY_NAMES = {IPV4_UNICAST: "ipv4-unicast", IPV6_UNICAST: "ipv6-unicast"}
-
-
-def family_name(family: Family) -> str:
-    return _FAMILY_NAMES.get(family, f"afi{family.afi}-safi{family.safi}")
 
 
 def capability_names(capabilities: Capabilities) -> tuple[str, ...]:
     """Families, then options in a fixed order, then the hold time: ``ipv4-unicast``,
     ``graceful-restart``, ``hold-time=90``..."""
-    names = [family_name(family) for family in capabilities.families]
+    names = [family.name for family in capabilities.families]
     for present, name in ((capabilities.four_octet_as, "four-octet-as"),
                           (capabilities.route_refresh, "route-refresh"),
                           (capabilities.enhanced_route_refresh, "enhanced-route-refresh"),
