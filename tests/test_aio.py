@@ -30,6 +30,7 @@ from bgpwire.fsm import (
     build_open,
 )
 from bgpwire.messages import Keepalive, Message, Notification, Update, decode
+from tests.waiting import wait_for
 
 E = TypeVar("E", bound=Event)
 CTX = Negotiated(four_octet_as=True)
@@ -63,12 +64,6 @@ async def next_event(peer: PeerSession, kind: type[E], timeout: float = 10.0,
             if isinstance(event, kind) and where(event):
                 return event
     raise AssertionError(f"the events ended without a {kind.__name__}")
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 @contextlib.asynccontextmanager

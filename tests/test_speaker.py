@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Any
@@ -29,6 +29,7 @@ from bgpwire.speaker import (
     Speaker,
     SpeakerEvent,
 )
+from tests.waiting import wait_for
 
 A_AS, B_AS = 65001, 65002
 A_ID, B_ID, C_ID = IPv4Address("10.0.0.1"), IPv4Address("10.0.0.2"), IPv4Address("10.0.0.3")
@@ -40,12 +41,6 @@ P4, P6 = IPv4Network("198.51.100.0/24"), IPv6Network("2001:db8:100::/48")
 def config(local_as: int, peer_as: int, router_id: IPv4Address, **overrides: Any) -> PeerConfig:
     return PeerConfig(local_as=local_as, peer_as=peer_as, router_id=router_id, jitter=False,
                       connect_retry_time=1.0, idle_hold_time=0.3, **overrides)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import pytest
 
 from bgpwire.aio import TransportOptions
 from bgpwire.fsm import State
-from tests.test_speaker import A_ADDR, B_ADDR, B_AS, a_spec_for, b_spec, speakers, wait_for
+from tests.test_speaker import A_ADDR, B_ADDR, B_AS, a_spec_for, b_spec, speakers
+from tests.waiting import wait_for
 
 
 @pytest.mark.asyncio

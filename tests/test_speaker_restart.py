@@ -30,8 +30,8 @@ from tests.test_speaker import (
     b_spec,
     established,
     speakers,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 GR = GracefulRestartConfig(restart_time=30)
 GONE = IPv4Network("203.0.113.0/24")

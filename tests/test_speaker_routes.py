@@ -29,8 +29,8 @@ from tests.test_speaker import (
     b_spec,
     established,
     speakers,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 Q4 = IPv4Network("203.0.113.0/24")
 C_AS = B_AS + 1

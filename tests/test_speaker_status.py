@@ -28,8 +28,8 @@ from tests.test_speaker import (
     config,
     established,
     speakers,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 NO_V6_HOP = "no IPv6 next hop: IPv4 transport and no next_hop6 configured"
 V6_HOP = IPv6Address("2001:db8::1")

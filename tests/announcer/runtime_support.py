@@ -27,6 +27,7 @@ from bgpwire_announcer.speakers import NodeSettings
 from bgpwire.fsm import GracefulRestartConfig, PeerConfig
 from bgpwire.rib import Route
 from bgpwire.speaker import PeerSpec, PeerUp, RoutesReceived, Speaker, SpeakerEvent
+from tests import waiting
 
 ROUTER_AS, ANNOUNCER_AS = 64501, 64500
 ROUTER_ID = IPv4Address("192.0.2.254")
@@ -40,10 +41,9 @@ NODE = "node-1"
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Poll until ``condition`` holds; fails the test (TimeoutError) if it never does."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
+    """:func:`tests.waiting.wait_for` with a longer default: these waits span a whole
+    announcer start (load, validate, allocate, plan) before any session."""
+    await waiting.wait_for(condition, timeout)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
@@ -30,6 +30,7 @@ from bgpwire.fsm import PeerConfig, State
 from bgpwire.messages import Message, Notification, decode
 from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, RoutesReceived, Speaker, SpeakerEvent
 from tests.hardening import wire
+from tests.waiting import wait_for
 
 TARGET_AS, HOSTILE_AS, GOOD_AS = 65001, 65002, 65003
 TARGET_ID, HOSTILE_ID, GOOD_ID = (IPv4Address("10.0.0.1"), IPv4Address("10.0.0.2"),
@@ -50,12 +51,6 @@ def target_config(peer_as: int, **overrides: Any) -> PeerConfig:
 def hostile_config(**overrides: Any) -> PeerConfig:
     """What the hostile side claims to be, for the OPEN bgpwire encodes for it."""
     return PeerConfig(local_as=HOSTILE_AS, peer_as=TARGET_AS, router_id=HOSTILE_ID, **overrides)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 def open_fds() -> int:

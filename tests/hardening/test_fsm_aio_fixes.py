@@ -16,7 +16,8 @@ from bgpwire.errors import LocalProtocolError
 from bgpwire.fsm import NotificationSent, PeerConfig, Session, State, Timer
 from bgpwire.fsm.core import OPEN_HOLD_TIME
 from tests.hardening import wire
-from tests.hardening.arena import arena, wait_for
+from tests.hardening.arena import arena
+from tests.waiting import wait_for
 
 
 def state_of(session: Session) -> State:

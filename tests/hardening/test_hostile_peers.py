@@ -35,8 +35,8 @@ from tests.hardening.arena import (
     arena,
     hostile_config,
     open_fds,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 H = HOSTILE_HOP
 SHORT_OPEN_WAIT = {"open_hold_time": 1.0}

@@ -25,8 +25,8 @@ from tests.hardening.arena import (
     TARGET_AS,
     arena,
     hostile_config,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 PREFIX, MARK = IPv4Network("198.51.100.0/24"), IPv4Network("192.0.2.0/24")
 

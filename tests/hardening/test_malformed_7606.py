@@ -33,8 +33,8 @@ from tests.hardening.arena import (
     HOSTILE_AS,
     HOSTILE_HOP,
     arena,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 H = HOSTILE_HOP
 PREFIX, MARK = IPv4Network("198.51.100.0/24"), IPv4Network("192.0.2.0/24")

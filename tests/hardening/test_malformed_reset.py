@@ -32,8 +32,8 @@ from tests.hardening.arena import (
     Arena,
     arena,
     hostile_config,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 H = HOSTILE_HOP
 V6_HOP = bytes.fromhex("20010db8000000000000000000000001")
