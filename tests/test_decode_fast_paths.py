@@ -368,7 +368,7 @@ def test_decoding_leaves_the_unique_attributes_unbuilt_until_read() -> None:
     update = fresh_update()
     pending = update_module._GET_ATTRIBUTES(update)
     assert type(pending) is list
-    assert pending[1:] == [None, None, ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100]
+    assert pending[1:] == [None, None, ORIGIN_IGP + AS_PATH + NEXT_HOP + MED_100, True]
     # What is asked of every UPDATE by a session and a RIB does not build them.
     assert update.mp_reach is None and update.mp_unreach is None
     assert update.end_of_rib is None and not update.treat_as_withdraw

@@ -1,4 +1,4 @@
-"""Whole-table removals from the Adj-RIB-In: WithdrawnRoutes builds the routes only when read."""
+"""Whole-table removals from the Adj-RIB-In: LazyRoutes builds the routes only when read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 from bgpwire.context import Negotiated
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.prefixes import PathPrefix
-from bgpwire.rib import AdjRibIn, Route, WithdrawnRoutes
+from bgpwire.rib import AdjRibIn, LazyRoutes, Route
 from tests.test_rib_in import LL6, LOCAL_AS, NH4, NH6, P1, P2, Q1, Q2, announce4, announce6, wire
 
 
@@ -24,7 +24,7 @@ def test_clear_hands_over_the_table_and_reads_back_the_same_routes() -> None:
     rib, before = filled()
     change = rib.clear()
     withdrawn = change.withdrawn
-    assert isinstance(withdrawn, WithdrawnRoutes)
+    assert isinstance(withdrawn, LazyRoutes)
     assert len(rib) == 0 and rib.counts() == {} and len(withdrawn) == 4 and change
     assert list(withdrawn) == before and list(withdrawn) == before  # read twice
     assert withdrawn == tuple(before) and withdrawn == before and withdrawn != before[:3]

@@ -65,6 +65,7 @@ _LOCAL_PREF = int(AttrType.LOCAL_PREF)
 _MP_REACH = int(AttrType.MP_REACH_NLRI)
 _MP_UNREACH = int(AttrType.MP_UNREACH_NLRI)
 _MP_TYPES = frozenset({_MP_REACH, _MP_UNREACH})
+_NEXT_HOP = int(AttrType.NEXT_HOP)
 _MEMO_LIMIT = 1 << 16
 _MEMO_VALUE_LIMIT = 256
 
@@ -247,7 +248,7 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
                   or shapes_for(ctx.four_octet_as, local_pref))
         if has_nlri:
             if shapes.classic.fullmatch(data, attributes_start, nlri_start):
-                attributes = [ctx, None, None, data[attributes_start:nlri_start]]
+                attributes = [ctx, None, None, data[attributes_start:nlri_start], True]
         else:
             head = shapes.up_to_reach_nlri.match(data, attributes_start, nlri_start)
             if head is not None and not ctx.add_path:  # an IPv6 unicast MP_REACH_NLRI ...
@@ -265,7 +266,8 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
                             data[value + 4:value + 20], data[value + 20],
                             None if short or length > 255 else _EXTENDED_LENGTH | _OPTIONAL,
                             prefixes)
-                        attributes = [ctx, reach, None, data[attributes_start:nlri_start]]
+                        attributes = [ctx, reach, None, data[attributes_start:nlri_start],
+                                      True]
             if attributes is None:
                 attributes = _match_reach_shape(data, attributes_start, nlri_start, ctx, shapes)
         if attributes is None:
@@ -285,9 +287,10 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
 _PendingAttributes = list
 """How the slot of ``Update.attributes`` holds attributes that passed every check but are not
 built yet: a list (``Update`` never stores one otherwise: its constructor turns any sequence
-into a tuple) of four items: the decoding context, the MP_REACH_NLRI and the MP_UNREACH_NLRI
-(or ``None``), and the path attributes field as received, which holds at least one attribute
-besides those two.
+into a tuple) of five items: the decoding context, the MP_REACH_NLRI and the MP_UNREACH_NLRI
+(or ``None``), the path attributes field as received, which holds at least one attribute
+besides those two, and whether one of the shapes of :mod:`bgpwire.messages.update_shapes`
+recognised that field (see :func:`recognised_path`).
 
 A full table's consumer often needs only the prefixes, or the attributes of a few routes:
 building every AS_PATH and MED of a million routes up front would cost more than the rest of
@@ -320,7 +323,7 @@ def _match_reach_shape(
     reach = decode_ipv6_unicast_reach(data, start, stop, flags, ctx)
     if reach is None:
         return None
-    return [ctx, reach, None, data[i:end]]
+    return [ctx, reach, None, data[i:end], True]
 
 
 def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:
@@ -373,6 +376,30 @@ def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:
                 append(attribute)
         i = stop
     return tuple(built)
+
+
+def recognised_path(update: Update) -> tuple[bytes, int, bytes] | None:
+    """What a receiver checks in every UPDATE of a table, read off the bytes without building
+    any attribute: the AS numbers of the AS_PATH as received, their width in octets (2 or 4),
+    and the NEXT_HOP value (``b""`` when there is none: the prefixes are in MP_REACH_NLRI).
+
+    Only for an UPDATE whose attributes are still pending and whose list one of the shapes of
+    :mod:`bgpwire.messages.update_shapes` recognised: it then begins with ORIGIN (four octets)
+    and an AS_PATH of one AS_SEQUENCE, a NEXT_HOP comes next if there is one, and there is no
+    AS4_PATH. ``None`` for any other UPDATE, whose attributes are to be read as objects.
+    """
+    pending = _GET_ATTRIBUTES(update)
+    if type(pending) is not _PendingAttributes or not pending[4]:
+        return None
+    block: bytes = pending[3]  # see _PendingAttributes
+    ctx: Negotiated = pending[0]
+    if block[4] & _EXTENDED_LENGTH:  # the AS_PATH header: flags, type, one or two length octets
+        value, size = 8, (block[6] << 8) | block[7]
+    else:
+        value, size = 7, block[6]
+    end = value + size  # the value is the segment type, the count, then the AS numbers
+    next_hop = block[end + 3:end + 7] if block[end + 1] == _NEXT_HOP else b""
+    return block[value + 2:end], 4 if ctx.four_octet_as else 2, next_hop
 
 
 class _AttributesField:
@@ -570,7 +597,7 @@ def _check_clean_attributes(
     if seen & _LOCAL_PREF_BIT and ctx.internal is False:
         return None
     if others:
-        return [ctx, reach, unreach, data[begin:end]]
+        return [ctx, reach, unreach, data[begin:end], False]
     return tuple(multiprotocol)  # nothing else to build (an End-of-RIB marker, say)
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from bgpwire.rib.adj_in import (
     AdjRibIn,
+    LazyRoutes,
     RibChange,
-    WithdrawnRoutes,
     max_prefixes_error,
     max_prefixes_notification,
 )
@@ -35,11 +35,11 @@ __all__ = [
     "DEFAULT_LOCAL_PREF",
     "AdjRibIn",
     "AdjRibOut",
+    "LazyRoutes",
     "NextHopAddress",
     "RibChange",
     "Route",
     "RouteKey",
-    "WithdrawnRoutes",
     "end_of_rib",
     "max_prefixes_error",
     "max_prefixes_notification",

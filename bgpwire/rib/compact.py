@@ -1,122 +1,214 @@
-"""The compact form an Adj-RIB-In keeps its routes in, and the lazy view of a removed table.
+"""The compact form an Adj-RIB-In keeps its routes in, and lazy views of routes taken in bulk.
 
-A full table is a million prefixes. Keyed by ``ipaddress`` networks it would hash each prefix
-in Python code (the stdlib does not cache a network's hash) and hold a million objects the
-cyclic GC walks; here each prefix is one int (:func:`prefix_key`) and the prefixes of one
-UPDATE share one value tuple (:data:`StoredPath`). :class:`~bgpwire.rib.route.Route` objects
-are built only when asked for (:func:`table_routes`, :class:`WithdrawnRoutes`).
+A full table is a million prefixes, received in over a hundred thousand UPDATEs. Keyed by
+``ipaddress`` networks it would hash each prefix in Python code (the stdlib does not cache a
+network's hash) and hold a million objects the cyclic GC walks. Here each prefix is keyed by
+its own NLRI entry as received (:func:`prefix_key`): the regular-expression engine cuts a whole
+NLRI field into those keys in one call (:func:`wire_keys`), and bytes cache their hash. The
+prefixes of one UPDATE share one value tuple (:data:`StoredPath`), which refers to the UPDATE
+itself: its attributes are built only when a route is read. :class:`~bgpwire.rib.route.Route`
+objects are built only when asked for (:func:`table_routes`, :class:`LazyRoutes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from ipaddress import IPv4Network, IPv6Address, IPv6Network
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from ipaddress import IPv6Address
+from itertools import repeat
 from typing import overload
 
 from bgpwire.attributes import PathAttribute
 from bgpwire.constants import AFI
 from bgpwire.families import Family
-from bgpwire.prefixes import NLRIItem, PathPrefix, PrefixList, network, prefix_values
+from bgpwire.messages import Update
+from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, network
 from bgpwire.rib.route import (
     NextHopAddress,
     Route,
-    decoded_route,
+    route_attributes_of,
     stale_copy,
     unchecked_route,
 )
 
 __all__ = [
+    "LazyRoutes",
+    "Part",
     "StoredPath",
-    "WithdrawnRoutes",
     "key_prefix",
+    "path_attributes",
     "prefix_key",
+    "same_path",
     "stored_route",
     "table_routes",
     "wire_keys",
 ]
 
-StoredPath = tuple[tuple[PathAttribute, ...], NextHopAddress, IPv6Address | None, bool]
-"""What a table keeps per prefix: attributes, next hop, link-local next hop, stale mark. One
-tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
+StoredPath = tuple[
+    tuple[PathAttribute, ...] | Update, NextHopAddress, IPv6Address | None, bool]
+"""What a table keeps per prefix: the route's attributes (or the UPDATE that carried them,
+read when a route is built: see :func:`path_attributes`), next hop, link-local next hop, stale
+mark. One tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
 
-_V6 = 0x100
-_PATH_SHIFT = 137
-_VALUE_MASK = (1 << 128) - 1
+_BITS = {AFI.IPV4: 32, AFI.IPV6: 128}
+_PATH_MARK = b"\xff"
+"""Leads the key of a prefix with a path identifier: no prefix length is 255, so a key says
+by its first octet which form it has (a table may hold both across sessions)."""
+
+# Lengths most common in the global table first: the engine tries the alternatives in order.
+# Which order is only a matter of speed; every length is there.
+_COMMON_LENGTHS = {
+    AFI.IPV4: (24, 22, 23, 21, 20, 19, 16, 18, 17),
+    AFI.IPV6: (48, 32, 44, 40, 36, 46, 47, 29, 45, 42, 33, 34, 38),
+}
 
 
-def prefix_key(item: object) -> int | None:
-    """The compact key of a prefix: ``value << 9 | v6 << 8 | length``, plus ``path_id + 1`` from
-    bit 137 for ADD-PATH; ``None`` for what is not a prefix.
+def _entry(length: int) -> bytes:
+    """The pattern of one NLRI entry of ``length`` whose bits past the length are zero."""
+    size = (length + 7) >> 3
+    head = re.escape(bytes((length,)))
+    spare = 8 * size - length
+    if not spare:
+        return head + b"(?s:.)" * size
+    last = b"".join(re.escape(bytes((value << spare,))) for value in range(1 << (8 - spare)))
+    return head + b"(?s:.)" * (size - 1) + b"[" + last + b"]"
 
-    A table keyed by these ints instead of ``ipaddress`` networks hashes each prefix in a few
-    nanoseconds (the stdlib does not cache a network's hash) and keeps no object the cyclic GC
-    has to walk.
+
+def _entries(afi: AFI, add_path: bool) -> re.Pattern[bytes]:
+    bits = _BITS[afi]
+    common = _COMMON_LENGTHS[afi]
+    order = [*common, *(length for length in range(bits + 1) if length not in common)]
+    choice = b"(?:" + b"|".join(_entry(length) for length in order) + b")"
+    return re.compile(b"(?s:.{4})" + choice if add_path else choice)
+
+
+_FIND_ENTRIES: dict[tuple[int, bool], Callable[[bytes], list[bytes]]] = {
+    (afi, add_path): _entries(afi, add_path).findall
+    for afi in (AFI.IPV4, AFI.IPV6) for add_path in (False, True)
+}
+
+
+def wire_keys(data: bytes, afi: int, add_path: bool) -> list[bytes] | None:
+    """The keys of a checked NLRI field, cut by one call into the regular-expression engine.
+
+    ``None`` when an entry has bits set past its length (legal, and ignored: RFC 4271 §4.3),
+    which the pattern does not take: the caller then keys the prefix objects, whose host bits
+    are cleared. The entries found cover the whole field exactly when every entry was taken;
+    a skipped one leaves a gap, so comparing the lengths is the whole check.
     """
-    path = 0
+    find = _FIND_ENTRIES.get((afi, add_path))
+    if find is None:
+        return None
+    keys: list[bytes] = find(data)
+    if sum(map(len, keys)) != len(data):
+        return None
+    if add_path:
+        return [_PATH_MARK + key for key in keys]
+    return keys
+
+
+def prefix_key(item: object) -> bytes | None:
+    """The key of a prefix: its NLRI entry, after a path-identifier mark and the identifier
+    under ADD-PATH (see :data:`_PATH_MARK`); ``None`` for what is not a prefix."""
+    head = b""
     if isinstance(item, PathPrefix):
-        path = (item.path_id + 1) << _PATH_SHIFT
+        head = _PATH_MARK + item.path_id.to_bytes(4, "big")
         item = item.prefix
-    if isinstance(item, IPv4Network):
-        return path | int(item.network_address) << 9 | item.prefixlen
-    if isinstance(item, IPv6Network):
-        return path | int(item.network_address) << 9 | _V6 | item.prefixlen
-    return None
-
-
-def key_prefix(key: int) -> NLRIItem:
-    """The prefix a key stands for (see :func:`prefix_key`)."""
-    length = key & 0xFF
-    value = (key >> 9) & _VALUE_MASK
-    prefix = network(AFI.IPV6 if key & _V6 else AFI.IPV4, value, length)
-    path = key >> _PATH_SHIFT
-    return PathPrefix(path - 1, prefix) if path else prefix
-
-
-def wire_keys(prefixes: Sequence[NLRIItem], afi: int) -> list[int] | None:
-    """The keys of a decoded prefix block read off its wire bytes, or ``None`` when the block
-    was not decoded (or has path identifiers): then the caller keys the objects."""
-    if not isinstance(prefixes, PrefixList):
+    try:
+        length: int = item.prefixlen  # type: ignore[attr-defined]
+        packed: bytes = item.network_address.packed  # type: ignore[attr-defined]
+    except AttributeError:
         return None
-    data = prefixes.wire_bytes(afi, False)
-    if data is None or afi not in (AFI.IPV4, AFI.IPV6):
-        return None
-    tag = _V6 if afi == AFI.IPV6 else 0
-    return [value << 9 | length | tag for value, length in prefix_values(data, afi)]
+    return head + bytes((length,)) + packed[:(length + 7) >> 3]
 
 
-def table_routes(family: Family, table: Mapping[int, StoredPath]) -> Iterator[Route]:
-    """Every route of one family's table, with :func:`key_prefix` and :func:`stored_route`
-    inlined: a full table is a million of them."""
-    afi = AFI.IPV6 if family.afi == AFI.IPV6 else AFI.IPV4
-    build, new_route, stale = network, unchecked_route, stale_copy
-    shift, mask = _PATH_SHIFT, _VALUE_MASK
-    for key, (attributes, next_hop, link_local, is_stale) in list(table.items()):
-        net = build(afi, (key >> 9) & mask, key & 0xFF)
-        prefix: NLRIItem = PathPrefix((key >> shift) - 1, net) if key >> shift else net
-        route = new_route(family, prefix, attributes, next_hop, link_local)
-        yield stale(route) if is_stale else route
+def key_prefix(key: bytes, afi: int) -> NLRIItem:
+    """The prefix of ``afi`` a key stands for (see :func:`prefix_key`)."""
+    if key[0] == 0xFF:
+        return PathPrefix(int.from_bytes(key[1:5], "big"), _key_network(key[5:], afi))
+    return _key_network(key, afi)
+
+
+def _key_network(entry: bytes, afi: int) -> Prefix:
+    bits = _BITS[AFI.IPV6 if afi == AFI.IPV6 else AFI.IPV4]
+    size = len(entry) - 1
+    return network(afi, int.from_bytes(entry[1:], "big") << (bits - 8 * size), entry[0])
+
+
+def path_attributes(path: StoredPath) -> tuple[PathAttribute, ...]:
+    """The route attributes of ``path`` (built from its UPDATE if it keeps one)."""
+    source = path[0]
+    if type(source) is tuple:
+        return source
+    return route_attributes_of(source.attributes)  # type: ignore[union-attr]
+
+
+def same_path(old: StoredPath, new: StoredPath) -> bool:
+    """Whether two stored paths give equal routes (so replacing one by the other is no news)."""
+    if old is new:
+        return True
+    if old[1:] != new[1:]:
+        return False
+    return old[0] is new[0] or path_attributes(old) == path_attributes(new)
 
 
 def stored_route(family: Family, prefix: NLRIItem, path: StoredPath) -> Route:
-    route = decoded_route(family, prefix, path[0], path[1], path[2])
+    route = unchecked_route(family, prefix, path_attributes(path), path[1], path[2])
     return stale_copy(route) if path[3] else route
 
 
-class WithdrawnRoutes(Sequence[Route]):
-    """Routes taken out of an :class:`~bgpwire.rib.adj_in.AdjRibIn` in bulk, built when read.
+def table_routes(family: Family, entries: Iterable[tuple[bytes, StoredPath]]) -> Iterator[Route]:
+    """The routes of ``(key, path)`` pairs of one family: a full table is a million of them, so
+    the attributes of consecutive routes that share a path are read once."""
+    afi = AFI.IPV6 if family.afi == AFI.IPV6 else AFI.IPV4
+    bits = _BITS[afi]
+    build, new_route, stale = network, unchecked_route, stale_copy
+    from_bytes = int.from_bytes
+    last: StoredPath | None = None
+    attributes: tuple[PathAttribute, ...] = ()
+    for key, path in entries:
+        if path is not last:
+            last, attributes = path, path_attributes(path)
+        if key[0] == 0xFF:
+            prefix = key_prefix(key, afi)
+        else:
+            prefix = build(afi, from_bytes(key[1:], "big") << (bits - 8 * len(key) + 8), key[0])
+        route = new_route(family, prefix, attributes, path[1], path[2])
+        yield stale(route) if path[3] else route
 
-    It holds the removed part of the table (compact keys and shared value tuples), so taking
-    it costs nothing per route. Iterating builds each :class:`Route` again (equal routes, not
-    the same objects); indexing builds them all once and keeps them. It compares equal to any
-    sequence of the same routes.
+
+_new = object.__new__
+Part = tuple[Family, Mapping[bytes, StoredPath]] | tuple[Family, Sequence[bytes], StoredPath]
+"""Routes of one family in a :class:`LazyRoutes`: keys with their paths (a part of a table),
+or keys that share one path (the prefixes of one UPDATE)."""
+
+
+class LazyRoutes(Sequence[Route]):
+    """Routes put into or taken out of an :class:`~bgpwire.rib.adj_in.AdjRibIn` in bulk,
+    built when read.
+
+    It holds keys and shared paths (a removed part of a table, or the prefixes of one UPDATE),
+    so making it costs nothing per route. Iterating builds each :class:`Route` again (equal
+    routes, not the same objects); indexing builds them all once and keeps them. It compares
+    equal to any sequence of the same routes.
     """
 
     __slots__ = ("_built", "_length", "_parts")
 
-    def __init__(self, parts: Sequence[tuple[Family, Mapping[int, StoredPath]]]) -> None:
-        self._parts = tuple((family, table) for family, table in parts if table)
-        self._length = sum(len(table) for _, table in self._parts)
+    def __init__(self, parts: Iterable[Part]) -> None:
+        self._parts = tuple(part for part in parts if part[1])
+        self._length = sum(len(part[1]) for part in self._parts)
         self._built: tuple[Route, ...] | None = None
+
+    @classmethod
+    def shared(cls, family: Family, keys: Sequence[bytes], path: StoredPath) -> LazyRoutes:
+        """The routes of ``keys`` that share ``path``, made without a generator (one per UPDATE
+        of a table)."""
+        routes = _new(cls)
+        routes._parts = ((family, keys, path),)
+        routes._length = len(keys)
+        routes._built = None
+        return routes
 
     def __len__(self) -> int:
         return self._length
@@ -125,8 +217,11 @@ class WithdrawnRoutes(Sequence[Route]):
         if self._built is not None:
             yield from self._built
             return
-        for family, table in self._parts:
-            yield from table_routes(family, table)
+        for part in self._parts:
+            if len(part) == 2:
+                yield from table_routes(part[0], part[1].items())
+            else:
+                yield from table_routes(part[0], zip(part[1], repeat(part[2])))
 
     @overload
     def __getitem__(self, index: int) -> Route: ...
@@ -149,4 +244,4 @@ class WithdrawnRoutes(Sequence[Route]):
         return hash(tuple(self))
 
     def __repr__(self) -> str:
-        return f"WithdrawnRoutes({self._length} routes)"
+        return f"LazyRoutes({self._length} routes)"

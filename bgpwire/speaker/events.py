@@ -45,11 +45,11 @@ class PeerDown(SpeakerEvent):
 @dataclass(frozen=True, slots=True)
 class RoutesReceived(SpeakerEvent):
     """The peer's Adj-RIB-In changed: routes new or changed, and routes gone (withdrawn by the
-    peer, or removed by the speaker: session down, stale routes swept, peer removed). When a
-    whole table goes, ``withdrawn`` builds its routes only as they are read
-    (:class:`~bgpwire.rib.WithdrawnRoutes`)."""
+    peer, or removed by the speaker: session down, stale routes swept, peer removed). Both are
+    usually :class:`~bgpwire.rib.LazyRoutes`, which build each route only as it is read: a
+    full table arriving or leaving costs nothing per route until someone looks."""
 
-    announced: tuple[Route, ...]
+    announced: Sequence[Route]
     withdrawn: Sequence[Route]
 
 

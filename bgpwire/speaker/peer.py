@@ -216,7 +216,9 @@ class Peer:
                     lambda: self._spawn(self._start_or_record()))
 
     def _report(self, change: RibChange) -> None:
-        announced = change.announced + tuple(new for _, new in change.replaced)
+        announced = change.announced
+        if change.replaced:
+            announced = (*announced, *(new for _, new in change.replaced))
         if announced or change.withdrawn:
             self._events.put(RoutesReceived(self.address, announced, change.withdrawn))
 
