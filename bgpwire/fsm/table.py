@@ -19,14 +19,13 @@ with the NOTIFICATION the error carries, from any state.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import NamedTuple
 
 from bgpwire.constants import FSMErrorSubcode
-from bgpwire.fsm.states import State, Timer
+from bgpwire.fsm.states import SingletonEnum, State, Timer
 
 
-class Input(Enum):
+class Input(SingletonEnum):
     """The inputs of RFC 4271 §8.1, named in Python style (event numbers in comments)."""
 
     MANUAL_START = "ManualStart"  # 1
@@ -47,7 +46,7 @@ class Input(Enum):
     ROUTE_REFRESH_MSG = "RouteRefreshMsg"  # RFC 2918
 
 
-class Action(Enum):
+class Action(SingletonEnum):
     """What the session does for a transition; each has one handler in the session."""
 
     IGNORE = "ignore"
