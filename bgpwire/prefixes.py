@@ -153,29 +153,13 @@ def prefix_values(data: bytes, afi: int) -> list[tuple[int, int]]:
     return values
 
 
-def check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
-    """Check that ``data`` is a whole number of well-formed prefixes; return how many.
+def _check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
+    """Check that ``data`` is a whole number of well-formed prefixes, one at a time; return how
+    many.
 
     Raises :class:`InvalidNetworkField` for a length beyond the address size or a prefix cut
     short (RFC 4271 §6.3, RFC 7606 §5.3).
     """
-    if not add_path:
-        # Every UPDATE of a full table comes through here: one table lookup per prefix and no
-        # branch. Only a field that does not add up goes to the careful loop, which says why.
-        steps = _STEPS[afi]
-        end = len(data)
-        i = 0
-        count = 0
-        while i < end:
-            i += steps[data[i]]
-            count += 1
-        if i == end:
-            return count
-    return _check_prefixes(data, afi, add_path)
-
-
-def _check_prefixes(data: bytes, afi: int, add_path: bool) -> int:
-    """:func:`check_prefixes` one prefix at a time, raising the error that fits what is wrong."""
     max_length = _MAX_LENGTH[afi]
     end = len(data)
     i = 0
@@ -280,8 +264,26 @@ class PrefixList(Sequence[NLRIItem]):
 
     @classmethod
     def decode(cls, data: bytes, afi: int, add_path: bool) -> PrefixList:
-        """Check ``data`` (see :func:`check_prefixes`) and wrap it."""
-        count = check_prefixes(data, afi, add_path)
+        """Check that ``data`` is a whole number of well-formed prefixes, and wrap it.
+
+        Raises :class:`InvalidNetworkField` for a length beyond the address size or a prefix
+        cut short (RFC 4271 §6.3, RFC 7606 §5.3).
+        """
+        count = 0
+        if add_path:
+            count = _check_prefixes(data, afi, add_path)
+        else:
+            # Every UPDATE of a full table comes through here: one table lookup per prefix and
+            # no branch. Only a field that does not add up goes to the careful loop, which says
+            # why.
+            steps = _STEPS[afi]
+            end = len(data)
+            i = 0
+            while i < end:
+                i += steps[data[i]]
+                count += 1
+            if i != end:
+                count = _check_prefixes(data, afi, add_path)
         prefixes = _new(cls)  # the same as __init__, for a call made once per UPDATE
         prefixes._raw = data
         prefixes._afi = afi

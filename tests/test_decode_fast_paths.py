@@ -36,7 +36,6 @@ from bgpwire.prefixes import (
     PrefixList,
     _check_prefixes,
     _materialize,
-    check_prefixes,
 )
 
 BITS = {AFI.IPV4: 32, AFI.IPV6: 128}
@@ -62,7 +61,7 @@ def every_length(afi: AFI, fill: int) -> tuple[bytes, list[IPv4Network | IPv6Net
 @pytest.mark.parametrize("fill", [0x00, 0xA5, 0xFF])
 def test_every_prefix_length_builds_the_stdlib_network(afi: AFI, fill: int) -> None:
     data, expected = every_length(afi, fill)
-    assert check_prefixes(data, afi, False) == len(expected)
+    assert len(PrefixList.decode(data, afi, False)) == len(expected)
     built = [n for n in _materialize(data, afi, False) if not isinstance(n, PathPrefix)]
     assert tuple(built) == tuple(expected)
     assert [str(n) for n in built] == [str(n) for n in expected]
@@ -86,7 +85,7 @@ def test_prefixes_with_path_identifiers_take_the_general_builder(afi: AFI) -> No
 
 
 @given(st.binary(max_size=40), st.sampled_from([AFI.IPV4, AFI.IPV6]), st.booleans())
-def test_check_prefixes_agrees_with_the_careful_loop(
+def test_prefix_list_decode_agrees_with_the_careful_loop(
     data: bytes, afi: AFI, add_path: bool
 ) -> None:
     try:
@@ -94,7 +93,7 @@ def test_check_prefixes_agrees_with_the_careful_loop(
     except InvalidNetworkField as error:
         expected = error.reason
     try:
-        got: int | str = check_prefixes(data, afi, add_path)
+        got: int | str = len(PrefixList.decode(data, afi, add_path))
     except InvalidNetworkField as error:
         got = error.reason
     assert got == expected
@@ -111,7 +110,7 @@ def test_malformed_prefixes_are_reported_as_the_careful_loop_says(
     afi: AFI, data: bytes, reason: str
 ) -> None:
     with pytest.raises(InvalidNetworkField) as raised:
-        check_prefixes(data, afi, False)
+        len(PrefixList.decode(data, afi, False))
     assert raised.value.reason == reason
 
 
@@ -275,19 +274,6 @@ def test_an_incomplete_message_is_held_until_it_completes() -> None:
     assert framer.pending == 25
     assert framer.feed(data[25:] + data[:3]) == [data]
     assert framer.pending == 3
-
-
-@given(st.binary(max_size=40), st.sampled_from([AFI.IPV4, AFI.IPV6]), st.booleans())
-def test_prefix_list_decode_checks_as_check_prefixes(data: bytes, afi: AFI, add_path: bool) -> None:
-    try:
-        expected: int | str = _check_prefixes(data, afi, add_path)
-    except InvalidNetworkField as error:
-        expected = error.reason
-    try:
-        got: int | str = len(PrefixList.decode(data, afi, add_path))
-    except InvalidNetworkField as error:
-        got = error.reason
-    assert got == expected
 
 
 # --- attributes checked on their bytes, built when first read ------------------------------------

@@ -17,7 +17,7 @@ from bgpwire.constants import AFI, ASPathSegmentType
 from bgpwire.context import Negotiated
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.messages import Update, decode
-from bgpwire.messages.update import recognised_path
+from bgpwire.messages.update import recognised_attributes, recognised_path
 from bgpwire.prefixes import PathPrefix, PrefixList, encode_prefixes
 from bgpwire.rib import AdjRibIn, LazyRoutes, Route
 from bgpwire.rib.adj_in import block_keys
@@ -44,18 +44,24 @@ def net(text: str) -> IPv4Network:
 
 def test_recognised_path_reads_the_as_numbers_and_next_hop_off_the_bytes() -> None:
     update = received(announce4(net("10.0.0.0/24"), attributes=base(PEER_AS, 3356, 70000)))
-    numbers, width, next_hop = recognised_path(update) or (b"", 0, b"")
-    assert width == 4 and next_hop == NH4.packed
+    numbers, width, next_hop, field, ctx = recognised_path(update) or (b"", 0, b"", b"", None)
+    assert width == 4 and next_hop == NH4.packed and ctx is CTX4
+    assert recognised_attributes(field, CTX4) == update.attributes
     assert numbers == b"".join(asn.to_bytes(4, "big") for asn in (PEER_AS, 3356, 70000))
     two = Negotiated(four_octet_as=False)
     update = received(announce4(net("10.0.0.0/24"), attributes=base(PEER_AS, 3356)), two)
     assert recognised_path(update) == (
-        PEER_AS.to_bytes(2, "big") + (3356).to_bytes(2, "big"), 2, NH4.packed)
+        PEER_AS.to_bytes(2, "big") + (3356).to_bytes(2, "big"), 2, NH4.packed,
+        update.encode(two)[23:-4], two)
 
 
 def test_recognised_path_of_an_ipv6_update_has_no_next_hop_attribute() -> None:
     update = received(announce6(IPv6Network("2001:db8::/48"), attributes=base(PEER_AS)))
-    assert recognised_path(update) == (PEER_AS.to_bytes(4, "big"), 4, b"")
+    numbers, width, next_hop, field, _ = recognised_path(update) or (b"", 0, b"", b"", None)
+    assert (numbers, width, next_hop) == (PEER_AS.to_bytes(4, "big"), 4, b"")
+    reach = update.mp_reach
+    assert recognised_attributes(field, CTX4) == tuple(
+        attribute for attribute in update.attributes if attribute is not reach)
 
 
 def test_only_recognised_lists_are_read_off_the_bytes() -> None:

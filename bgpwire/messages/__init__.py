@@ -15,7 +15,8 @@ from bgpwire.messages.open import Open
 from bgpwire.messages.route_refresh import RouteRefresh
 from bgpwire.messages.update import Update, decode_update, pack_announcements, pack_withdrawals
 
-_UPDATE = bytes((MessageType.UPDATE,))
+_UPDATE = int(MessageType.UPDATE)
+_MIN_UPDATE = HEADER_LENGTH + 4
 
 Message = Open | Update | Notification | Keepalive | RouteRefresh
 
@@ -39,9 +40,8 @@ def decode(data: bytes, ctx: Negotiated = DEFAULT_CONTEXT) -> Message:
     length = len(data)
     # Most messages are UPDATEs whose header is in order: check just that, and decode the body
     # in place. Anything else takes the full header check below, which says what is wrong.
-    if (data[18:19] == _UPDATE and 23 <= length == (data[16] << 8) | data[17]
-            and (length <= MAX_MESSAGE_LENGTH or length <= ctx.max_message_length)
-            and data.startswith(MARKER)):
+    if (_MIN_UPDATE <= length <= MAX_MESSAGE_LENGTH and data[18] == _UPDATE
+            and length == (data[16] << 8) | data[17] and data.startswith(MARKER)):
         return decode_update(data, HEADER_LENGTH, ctx)
     message_type, length = check_header(data, ctx.max_message_length)
     if length != len(data):

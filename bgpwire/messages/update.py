@@ -378,10 +378,12 @@ def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:
     return tuple(built)
 
 
-def recognised_path(update: Update) -> tuple[bytes, int, bytes] | None:
+def recognised_path(update: Update) -> tuple[bytes, int, bytes, bytes, Negotiated] | None:
     """What a receiver checks in every UPDATE of a table, read off the bytes without building
     any attribute: the AS numbers of the AS_PATH as received, their width in octets (2 or 4),
-    and the NEXT_HOP value (``b""`` when there is none: the prefixes are in MP_REACH_NLRI).
+    the NEXT_HOP value (``b""`` when there is none: the prefixes are in MP_REACH_NLRI), and the
+    path attributes field with the context it was decoded in, from which
+    :func:`recognised_attributes` builds the attributes later.
 
     Only for an UPDATE whose attributes are still pending and whose list one of the shapes of
     :mod:`bgpwire.messages.update_shapes` recognised: it then begins with ORIGIN (four octets)
@@ -399,7 +401,15 @@ def recognised_path(update: Update) -> tuple[bytes, int, bytes] | None:
         value, size = 7, block[6]
     end = value + size  # the value is the segment type, the count, then the AS numbers
     next_hop = block[end + 3:end + 7] if block[end + 1] == _NEXT_HOP else b""
-    return block[value + 2:end], 4 if ctx.four_octet_as else 2, next_hop
+    return block[value + 2:end], 4 if ctx.four_octet_as else 2, next_hop, block, ctx
+
+
+def recognised_attributes(block: bytes, ctx: Negotiated) -> tuple[PathAttribute, ...]:
+    """The attributes of a path attributes field :func:`recognised_path` returned, built now,
+    in wire order, without MP_REACH_NLRI (which carries prefixes, not a route's attributes).
+    Never raises: the field was checked when it was decoded."""
+    built = _build_pending([ctx, None, None, block, True])
+    return tuple(attribute for attribute in built if attribute is not None)
 
 
 class _AttributesField:

@@ -47,6 +47,7 @@ from bgpwire.rib.compact import (
     key_prefix,
     prefix_key,
     same_path,
+    stale_path,
     stored_route,
     table_routes,
     wire_keys,
@@ -305,16 +306,16 @@ class AdjRibIn:
 
         Such an UPDATE announces prefixes of one family and withdraws none, and its attribute
         list was recognised by the decoder (:func:`~bgpwire.messages.update.recognised_path`),
-        so its AS numbers and next hop can be checked on their bytes, and its routes keep a
-        reference to it instead of attributes built now. Whatever needs a closer look (our AS
-        or AS 0 possibly in the path, a next hop not to be used, prefixes there already) goes
-        the general way or the slower branch of :meth:`_put`. A full table is a hundred
-        thousand UPDATEs or more, so this is written for speed.
+        so its AS numbers and next hop can be checked on their bytes, and its routes keep the
+        attributes field as received instead of attributes built now. Whatever needs a closer
+        look (our AS or AS 0 possibly in the path, a next hop not to be used, prefixes there
+        already) goes the general way or the slower branch of :meth:`_put`. A full table is a
+        hundred thousand UPDATEs or more, so this is written for speed.
         """
         recognised = recognised_path(update)
         if recognised is None:
             return None
-        as_numbers, width, next_hop = recognised
+        as_numbers, width, next_hop, block_field, ctx = recognised
         own, zero = self._needles[width]
         if zero in as_numbers or (own and own in as_numbers):
             return None
@@ -339,7 +340,7 @@ class AdjRibIn:
                 return None
             if len(reach.next_hops) > 1:
                 link_local = cast(IPv6Address, reach.next_hops[1])
-        path: StoredPath = (update, hop, link_local, False)
+        path: StoredPath = (block_field, hop, link_local, False, ctx)
         keys = block_keys(block, family.afi)
         table = self._tables.get(family)
         if table is None:
@@ -379,7 +380,7 @@ class AdjRibIn:
                 rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
             else:
                 self._put(IPV4_UNICAST, block_keys(update.nlri, AFI.IPV4),
-                          (attributes, next_hop.address, None, False), gains)
+                          (attributes, next_hop.address, None, False, None), gains)
         reach = update.mp_reach
         if reach is not None and reach.nlri:
             hops = reach.next_hops
@@ -388,7 +389,7 @@ class AdjRibIn:
                 # (RFC 2545 §3).
                 link_local = cast(IPv6Address, hops[1]) if len(hops) > 1 else None
                 self._put(reach.family, block_keys(reach.nlri, reach.family.afi),
-                          (attributes, hops[0], link_local, False), gains)
+                          (attributes, hops[0], link_local, False, None), gains)
             else:
                 rejected.extend((reach.family, prefix) for prefix in reach.nlri)
         return rejected
@@ -452,7 +453,7 @@ class AdjRibIn:
                 if not path[3]:
                     copy = stale.get(id(path))
                     if copy is None:
-                        copy = stale[id(path)] = (path[0], path[1], path[2], True)
+                        copy = stale[id(path)] = stale_path(path)
                     table[key] = copy
                     count += 1
         self._end_of_rib.difference_update(self._tables if families is None else families)

@@ -5,9 +5,10 @@ A full table is a million prefixes, received in over a hundred thousand UPDATEs.
 network's hash) and hold a million objects the cyclic GC walks. Here each prefix is keyed by
 its own NLRI entry as received (:func:`prefix_key`): the regular-expression engine cuts a whole
 NLRI field into those keys in one call (:func:`wire_keys`), and bytes cache their hash. The
-prefixes of one UPDATE share one value tuple (:data:`StoredPath`), which refers to the UPDATE
-itself: its attributes are built only when a route is read. :class:`~bgpwire.rib.route.Route`
-objects are built only when asked for (:func:`table_routes`, :class:`LazyRoutes`).
+prefixes of one UPDATE share one value tuple (:data:`StoredPath`), which keeps the path
+attributes field as received: the attributes are built only when a route is read.
+:class:`~bgpwire.rib.route.Route` objects are built only when asked for (:func:`table_routes`,
+:class:`LazyRoutes`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import overload
 
 from bgpwire.attributes import PathAttribute
 from bgpwire.constants import AFI
+from bgpwire.context import Negotiated
 from bgpwire.families import Family
-from bgpwire.messages import Update
+from bgpwire.messages.update import recognised_attributes
 from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, network
 from bgpwire.rib.route import (
     NextHopAddress,
@@ -39,16 +41,19 @@ __all__ = [
     "path_attributes",
     "prefix_key",
     "same_path",
+    "stale_path",
     "stored_route",
     "table_routes",
     "wire_keys",
 ]
 
 StoredPath = tuple[
-    tuple[PathAttribute, ...] | Update, NextHopAddress, IPv6Address | None, bool]
-"""What a table keeps per prefix: the route's attributes (or the UPDATE that carried them,
-read when a route is built: see :func:`path_attributes`), next hop, link-local next hop, stale
-mark. One tuple is shared by every prefix of an UPDATE (and by their stale copies)."""
+    tuple[PathAttribute, ...] | bytes, NextHopAddress, IPv6Address | None, bool, Negotiated | None]
+"""What a table keeps per prefix: the route's attributes, next hop, link-local next hop, stale
+mark, and the decoding context when the attributes are kept as the path attributes field
+received (a table's UPDATEs: their attributes are built when a route is read, see
+:func:`path_attributes`). One tuple is shared by every prefix of an UPDATE (and by their stale
+copies), and it is the only object per UPDATE that the table keeps and the cyclic GC walks."""
 
 _BITS = {AFI.IPV4: 32, AFI.IPV6: 128}
 _PATH_MARK = b"\xff"
@@ -136,20 +141,27 @@ def _key_network(entry: bytes, afi: int) -> Prefix:
 
 
 def path_attributes(path: StoredPath) -> tuple[PathAttribute, ...]:
-    """The route attributes of ``path`` (built from its UPDATE if it keeps one)."""
-    source = path[0]
-    if type(source) is tuple:
-        return source
-    return route_attributes_of(source.attributes)  # type: ignore[union-attr]
+    """The route attributes of ``path`` (built from the received field if it keeps one)."""
+    source, ctx = path[0], path[4]
+    if ctx is None:
+        return source  # type: ignore[return-value]  # a tuple of attributes
+    return route_attributes_of(recognised_attributes(source, ctx))  # type: ignore[arg-type]
+
+
+def stale_path(path: StoredPath) -> StoredPath:
+    """``path`` marked stale (Graceful Restart)."""
+    return (path[0], path[1], path[2], True, path[4])
 
 
 def same_path(old: StoredPath, new: StoredPath) -> bool:
     """Whether two stored paths give equal routes (so replacing one by the other is no news)."""
     if old is new:
         return True
-    if old[1:] != new[1:]:
+    if old[1:4] != new[1:4]:
         return False
-    return old[0] is new[0] or path_attributes(old) == path_attributes(new)
+    if old[0] == new[0] and old[4] == new[4]:  # the same field, decoded the same way
+        return True
+    return path_attributes(old) == path_attributes(new)
 
 
 def stored_route(family: Family, prefix: NLRIItem, path: StoredPath) -> Route:
