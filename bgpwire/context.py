@@ -9,10 +9,13 @@ over after the OPEN exchange.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bgpwire.constants import MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH
-from bgpwire.families import Family
+from bgpwire.families import IPV4_UNICAST, Family
+
+if TYPE_CHECKING:
+    from bgpwire.messages.update_shapes import Shapes
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,16 @@ class Negotiated:
 
     Not part of the value: two equal contexts compare and hash equal whatever they remember.
     """
+    ipv4_add_path: bool = field(init=False, repr=False, compare=False, hash=False)
+    """Whether IPv4 unicast prefixes carry path identifiers: read for every UPDATE decoded."""
+    shapes: Shapes | None = field(init=False, repr=False, compare=False, hash=False)
+    """The attribute-list patterns for this context (see ``messages.update_shapes``), set by
+    the decoder the first time it needs them, so that it looks them up once per session
+    rather than once per UPDATE."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ipv4_add_path", IPV4_UNICAST in self.add_path)
+        object.__setattr__(self, "shapes", None)
 
     @property
     def max_message_length(self) -> int:

@@ -58,23 +58,32 @@ class Framer:
         messages: list[bytes] = []
         append = messages.append
         start = 0
-        while end - start >= HEADER_LENGTH:
+        last_header = end - HEADER_LENGTH
+        while start <= last_header:
             length = (stream[start + 16] << 8) | stream[start + 17]
-            if not stream.startswith(MARKER, start):
-                self._error = ConnectionNotSynchronized("the marker is not all ones")
-            elif length < HEADER_LENGTH or length > max_length:
-                self._error = BadMessageLength(
-                    f"message length {length} is outside {HEADER_LENGTH}..{max_length}",
-                    stream[start + 16:start + 18],
-                )
-            if self._error is not None:
-                buffer.clear()
-                if messages:  # hand over what came whole before the damage; raise next time
-                    return messages
-                raise self._error
-            if end - start < length:
+            if (length < HEADER_LENGTH or length > max_length
+                    or not stream.startswith(MARKER, start)):
+                return self._break(stream, start, length, messages)
+            stop = start + length
+            if stop > end:
                 break
-            append(stream[start:start + length])
-            start += length
+            append(stream[start:stop])
+            start = stop
         del buffer[:start]
         return messages
+
+    def _break(self, stream: bytes, start: int, length: int, messages: list[bytes]) -> list[bytes]:
+        """The header at ``start`` is bad: the stream is broken for good. Hand over the messages
+        that came whole before it (a NOTIFICATION among them deserves to be read) and raise at
+        the next call, or raise now if there are none."""
+        if not stream.startswith(MARKER, start):
+            self._error = ConnectionNotSynchronized("the marker is not all ones")
+        else:
+            self._error = BadMessageLength(
+                f"message length {length} is outside {HEADER_LENGTH}..{self.max_length}",
+                stream[start + 16:start + 18],
+            )
+        self._buffer.clear()
+        if messages:
+            return messages
+        raise self._error

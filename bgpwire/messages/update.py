@@ -42,7 +42,7 @@ from bgpwire.errors import (
 )
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages.header import frame
-from bgpwire.messages.update_shapes import SHAPE_TABLE, Shapes, shapes_for
+from bgpwire.messages.update_shapes import Shapes, shapes_for
 from bgpwire.prefixes import NLRIItem, PrefixList, encode_prefix, encode_prefixes
 
 A = TypeVar("A", bound=PathAttribute)
@@ -231,7 +231,7 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
     if nlri_start > end:
         raise MalformedAttributeList(
             f"total path attribute length {attributes_length} overruns the message")
-    add_path = IPV4_UNICAST in ctx.add_path if ctx.add_path else False
+    add_path = ctx.ipv4_add_path
     withdrawn: Sequence[NLRIItem] = (
         _prefix_list(data[start + 2:attributes_start - 2], _IPV4, add_path)
         if withdrawn_length else ())
@@ -243,9 +243,7 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
         attributes = ()
     else:
         has_nlri = nlri_start < end  # a field that is not empty holds a prefix, or raised above
-        local_pref = ctx.internal is not False
-        shapes = (SHAPE_TABLE[ctx.four_octet_as][local_pref]
-                  or shapes_for(ctx.four_octet_as, local_pref))
+        shapes = ctx.shapes or _remember_shapes(ctx)
         if has_nlri:
             if shapes.classic.fullmatch(data, attributes_start, nlri_start):
                 attributes = [ctx, None, None, data[attributes_start:nlri_start], True]
@@ -282,6 +280,15 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
     _SET_NLRI(update, nlri)
     _SET_PROBLEMS(update, problems)
     return update
+
+
+def _remember_shapes(ctx: Negotiated) -> Shapes:
+    """The patterns for ``ctx``, kept on it (see :attr:`Negotiated.shapes`). LOCAL_PREF is
+    not in the patterns of an external session: RFC 7606 §7.5 has it discarded, which the
+    careful loop reports."""
+    shapes = shapes_for(ctx.four_octet_as, local_pref=ctx.internal is not False)
+    object.__setattr__(ctx, "shapes", shapes)
+    return shapes
 
 
 _PendingAttributes = list

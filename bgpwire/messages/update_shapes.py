@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SHAPE_TABLE", "Shapes", "shapes_for"]
+__all__ = ["Shapes", "shapes_for"]
 
 _ANY = b"(?s:.)"
 
@@ -84,15 +84,15 @@ def _compile(four_octet_as: bool, local_pref: bool) -> Shapes:
     )
 
 
-SHAPE_TABLE: list[list[Shapes | None]] = [[None, None], [None, None]]
-"""``SHAPE_TABLE[four_octet_as][local_pref]``: the patterns :func:`shapes_for` has compiled so
-far, for a decoder that looks them up for every UPDATE."""
+_COMPILED: list[list[Shapes | None]] = [[None, None], [None, None]]
+"""``_COMPILED[four_octet_as][local_pref]``: the patterns :func:`shapes_for` has compiled so
+far (each session's context keeps its own reference, see ``Negotiated.shapes``)."""
 
 
 def shapes_for(four_octet_as: bool, local_pref: bool) -> Shapes:
     """The patterns for a session; ``local_pref`` false where LOCAL_PREF must not be received
     (an external peer: RFC 7606 §7.5 has it discarded, which the loop reports)."""
-    shapes = SHAPE_TABLE[four_octet_as][local_pref]
+    shapes = _COMPILED[four_octet_as][local_pref]
     if shapes is None:
-        shapes = SHAPE_TABLE[four_octet_as][local_pref] = _compile(four_octet_as, local_pref)
+        shapes = _COMPILED[four_octet_as][local_pref] = _compile(four_octet_as, local_pref)
     return shapes
