@@ -31,7 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import pytest
 import yaml
@@ -397,6 +397,22 @@ def announcer_lab(tag: str, source_hosts: Sequence[int],
         yield lab
     finally:
         topology.destroy()
+
+
+def lab_fixture(tag: str, source_hosts: Iterable[int], router_hosts: Iterable[int], *,
+                scope: Literal["function", "module"] = "module") -> object:
+    """The ``lab`` fixture of one test module: its own :func:`announcer_lab`, skipped (saying
+    why) where namespaces cannot be made. ``scope="function"`` gives each test fresh
+    namespaces, for tests that change the announcer side's addresses."""
+    sources, routers = list(source_hosts), list(router_hosts)
+
+    @pytest.fixture(scope=scope, name="lab")
+    def lab() -> Iterator[AnnouncerLab]:
+        skip_without_namespaces()
+        with announcer_lab(tag, sources, routers) as made:
+            yield made
+
+    return lab
 
 
 @contextmanager
@@ -797,3 +813,14 @@ def running(*processes: Router | Announcer) -> Iterator[None]:
         for item in reversed(processes):
             with suppress(Exception):
                 item.stop()
+
+
+@contextmanager
+def started(*routers: Router) -> Iterator[None]:
+    """Start ``routers`` together, wait until each listens, stop them all on the way out."""
+    with running(*routers):
+        for router in routers:
+            router.start()
+        for router in routers:
+            router.wait_ready()
+        yield

@@ -31,14 +31,14 @@ from tests.interop.announcer import (
     Route,
     Router,
     advertisement,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     node,
     pool,
     require_daemon,
     running,
     service,
-    skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -52,11 +52,7 @@ BIRD_EBGP_LOCAL_PREF = 100
 """BIRD gives every route it imports over eBGP its default LOCAL_PREF."""
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    with announcer_lab("6", [], list(HOSTS.values())) as made:
-        yield made
+lab = lab_fixture("6", [], HOSTS.values())
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +67,7 @@ def routers(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iter
         made[name] = cls(lab.router_ns, work / name, lab.addresses.v4(host),
                          lab.addresses.v6(host),
                          [Neighbor(lab.node_v6, EBGP_AS, extended_next_hop=name == "frr")])
-    with running(*made.values()):
-        for router in made.values():
-            router.start()
-        for router in made.values():
-            router.wait_ready()
+    with started(*made.values()):
         yield made
 
 

@@ -26,14 +26,14 @@ from tests.interop.announcer import (
     Neighbor,
     Route,
     advertisement,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     node,
     pool,
     require_daemon,
     running,
     service,
-    skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -45,11 +45,7 @@ NODES = {"node-a": (171, 64601), "node-b": (172, 64602)}
 """Each node's source address (last octet) and ASN."""
 
 
-@pytest.fixture
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    with announcer_lab("n", [host for host, _ in NODES.values()], [FRR_HOST]) as made:
-        yield made
+lab = lab_fixture("n", [host for host, _ in NODES.values()], [FRR_HOST], scope="function")
 
 
 @pytest.fixture
@@ -58,9 +54,7 @@ def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     neighbors = [Neighbor(lab.addresses.v4(host), asn) for host, asn in NODES.values()]
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("nodes-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST), neighbors)
-    with running(router):
-        router.start()
-        router.wait_ready()
+    with started(router):
         yield router
 
 

@@ -15,7 +15,7 @@ reason it went down as its last error. Nothing is timed: every wait polls with a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,14 +31,13 @@ from tests.interop.announcer import (
     Neighbor,
     Route,
     advertisement,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     node,
     pool,
     require_daemon,
     running,
     service,
-    skip_without_namespaces,
     wait_until,
     write_manifests,
 )
@@ -55,11 +54,7 @@ SERVICES = {"web": ("198.51.100.10", "2001:db8:100::10"),
             "api": ("198.51.100.20", "2001:db8:100::20")}
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    with announcer_lab("c", [KILL_SOURCE, CLEAR_SOURCE], [FRR_HOST]) as made:
-        yield made
+lab = lab_fixture("c", [KILL_SOURCE, CLEAR_SOURCE], [FRR_HOST])
 
 
 def _frr(lab: AnnouncerLab, workdir: Path, source_host: int) -> FRRRouter:

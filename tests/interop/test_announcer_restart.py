@@ -42,14 +42,14 @@ from tests.interop.announcer import (
     Neighbor,
     Router,
     advertisement,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     node,
     pool,
     require_daemon,
     running,
     service,
-    skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -69,11 +69,7 @@ ROUTER_CLASSES: dict[str, type[Router]] = {
     "frr": FRRRouter, "gobgp": GoBGPRouter, "bird": BIRDRouter}
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    with announcer_lab("g", sorted(SOURCES.values()), sorted(ROUTER_HOSTS.values())) as made:
-        yield made
+lab = lab_fixture("g", sorted(SOURCES.values()), sorted(ROUTER_HOSTS.values()))
 
 
 def _router(name: str, lab: AnnouncerLab, workdir: Path) -> Iterator[Router]:
@@ -84,9 +80,7 @@ def _router(name: str, lab: AnnouncerLab, workdir: Path) -> Iterator[Router]:
     host = ROUTER_HOSTS[name]
     router = ROUTER_CLASSES[name](lab.router_ns, workdir, lab.addresses.v4(host),
                                   lab.addresses.v6(host), neighbors, graceful_restart=True)
-    with running(router):
-        router.start()
-        router.wait_ready()
+    with started(router):
         yield router
 
 

@@ -35,14 +35,14 @@ from tests.interop.announcer import (
     Route,
     Router,
     advertisement,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     missing_binaries,
     node,
     pool,
     running,
     service,
-    skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -75,13 +75,8 @@ MOVED: Services = {**FIRST, "api": ("198.51.100.25", "2001:db8:100::25")}
 WITHOUT_WEB: Services = {name: ips for name, ips in MOVED.items() if name != "web"}
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    sources = [host for pair in SOURCE_HOSTS.values() for host in pair]
-    routers = [*ROUTER_HOSTS.values(), *EBGP_ROUTER_HOSTS.values()]
-    with announcer_lab("r", sources, routers) as made:
-        yield made
+lab = lab_fixture("r", [host for pair in SOURCE_HOSTS.values() for host in pair],
+                  [*ROUTER_HOSTS.values(), *EBGP_ROUTER_HOSTS.values()])
 
 
 @pytest.fixture(scope="module")
@@ -90,22 +85,18 @@ def routers(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """Every installed router, each expecting the announcer's iBGP and eBGP source."""
     work = tmp_path_factory.mktemp("announcer-routers")
     work.chmod(0o755)
-    started: dict[str, Router] = {}
+    made: dict[str, Router] = {}
     for name, cls in ROUTERS.items():
         if missing_binaries(name):
             continue
         ibgp, ebgp = (lab.addresses.v4(host) for host in SOURCE_HOSTS[name])
         host, second = lab.addresses.v4(ROUTER_HOSTS[name]), ebgp_address(lab, name)
-        started[name] = cls(lab.router_ns, work / name, host,
+        made[name] = cls(lab.router_ns, work / name, host,
                             lab.addresses.v6(ROUTER_HOSTS[name]),
                             [Neighbor(ibgp, ROUTER_AS), Neighbor(ebgp, EBGP_AS, local=second)],
                             extra_addresses=[second])
-    with running(*started.values()):
-        for router in started.values():
-            router.start()
-        for router in started.values():
-            router.wait_ready()
-        yield started
+    with started(*made.values()):
+        yield made
 
 
 def ebgp_address(lab: AnnouncerLab, name: str) -> str:

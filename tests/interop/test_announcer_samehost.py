@@ -47,6 +47,7 @@ from tests.interop.announcer import (
     service,
     single_namespace,
     skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -79,9 +80,7 @@ def frr(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRout
                  password=PASSWORD),
         Neighbor(LOOPBACK6, EBGP_AS, extended_next_hop=True),
     ])
-    with running(router):
-        router.start()
-        router.wait_ready()
+    with started(router):
         yield router
 
 

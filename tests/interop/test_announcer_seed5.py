@@ -28,15 +28,15 @@ from tests.interop.announcer import (
     Route,
     advertisement,
     announcer_binary,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     node,
     plan,
     pool,
     require_daemon,
     running,
     service,
-    skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -49,11 +49,7 @@ DEFAULT_LOCAL_PREF = 100
 SERVICES = ("alpha", "beta")
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    with announcer_lab("5", [SOURCE_HOST], [FRR_HOST]) as made:
-        yield made
+lab = lab_fixture("5", [SOURCE_HOST], [FRR_HOST])
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +58,7 @@ def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("seed5-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST),
                        [Neighbor(lab.addresses.v4(SOURCE_HOST), ROUTER_AS)])
-    with running(router):
-        router.start()
-        router.wait_ready()
+    with started(router):
         yield router
 
 

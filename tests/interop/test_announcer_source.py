@@ -25,14 +25,14 @@ from tests.interop.announcer import (
     FRRRouter,
     Neighbor,
     advertisement,
-    announcer_lab,
     bgp_peer,
+    lab_fixture,
     node,
     pool,
     require_daemon,
     running,
     service,
-    skip_without_namespaces,
+    started,
     wait_until,
     write_manifests,
 )
@@ -45,11 +45,7 @@ PRESENT_HOST, ABSENT_HOST = 151, 152
 SERVICE_IPS = ("203.0.113.7", "2001:db8:7::7")
 
 
-@pytest.fixture
-def lab() -> Iterator[AnnouncerLab]:
-    skip_without_namespaces()
-    with announcer_lab("s", [PRESENT_HOST], [FRR_HOST, FRR_SECOND_HOST]) as made:
-        yield made
+lab = lab_fixture("s", [PRESENT_HOST], [FRR_HOST, FRR_SECOND_HOST], scope="function")
 
 
 @pytest.fixture
@@ -60,9 +56,7 @@ def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("source-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST), neighbors,
                        extra_addresses=[lab.addresses.v4(FRR_SECOND_HOST)])
-    with running(router):
-        router.start()
-        router.wait_ready()
+    with started(router):
         yield router
 
 
