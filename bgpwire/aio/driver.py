@@ -124,13 +124,15 @@ class SessionDriver:
             self._held_output.clear()
         if data and self._conn is not None and self._conn.transport is not None:
             self._conn.transport.write(data)
+        sink = self.sink
         for event in self.session.next_events():
-            if isinstance(event, ConnectRequested):
+            kind = type(event)
+            if kind is ConnectRequested:
                 self._connect()
-            elif isinstance(event, CloseRequested):
+            elif kind is CloseRequested:
                 self.close()
             else:
-                self.sink(event)
+                sink(event)
         self._arm_timer()
 
     def drop_held_output(self) -> None:

@@ -134,10 +134,13 @@ class PeerSession:
 
     async def events(self) -> AsyncIterator[Event]:
         """Every event of the session, oldest first; ends when :meth:`stop` has run."""
+        queue = self._queue
         while True:
-            if self._queue:
-                event = self._queue.popleft()
-                self._schedule_feed()
+            if queue:
+                event = queue.popleft()
+                driver = self._driver
+                if driver is not None and driver.reading_paused:
+                    self._schedule_feed()
                 yield event
             elif self._stopped:
                 return
@@ -251,9 +254,11 @@ class PeerSession:
         return self.max_queued_events - len(self._queue)
 
     def _deliver(self, event: Event) -> None:
-        self._queue.append(event)
-        self._peak = max(self._peak, len(self._queue))
-        self._wake()
+        queue = self._queue
+        queue.append(event)
+        self._peak = max(self._peak, len(queue))
+        if self._waiters:
+            self._wake()
 
     def _hold(self, event: Event) -> None:
         self._held.append(event)
