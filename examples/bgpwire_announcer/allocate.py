@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .model import AddressPool, Config, IPFamilyPolicy, Service
+from .pool_entries import parse_pool_entry
 from .selection import namespace_labels, namespace_table, pool_may_serve, pools_for_fresh
-from .validate import parse_pool_entry
 
 IPV4 = "IPv4"
 IPV6 = "IPv6"

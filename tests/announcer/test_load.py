@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from bgpwire_announcer.load import load_paths, parse_duration
+from bgpwire_announcer.load import load_paths
+from bgpwire_announcer.load_metallb import parse_duration
 from bgpwire_announcer.model import (
     Config,
     Endpoint,

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from bgpwire_announcer.load import load_paths
 from bgpwire_announcer.model import BGPPeer, Config, Origin
-from bgpwire_announcer.validate import parse_pool_entry, validate
+from bgpwire_announcer.pool_entries import parse_pool_entry
+from bgpwire_announcer.validate import validate
 
 from .validate_support import (
     bfd_profile,

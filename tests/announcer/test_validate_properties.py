@@ -20,7 +20,9 @@ from bgpwire_announcer.model import (
     SelectorRequirement,
     any_matches,
 )
-from bgpwire_announcer.validate import parse_pool_entry, shared_node, validate
+from bgpwire_announcer.node_sets import shared_node
+from bgpwire_announcer.pool_entries import parse_pool_entry
+from bgpwire_announcer.validate import validate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
