@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from bgpwire_announcer.model import ServicePlan, WithheldRoute
 
@@ -134,7 +134,10 @@ def report_metrics(report: Report) -> str:
 
     MetalLB's names are used where MetalLB has the metric, with its labels (``peer`` is the
     address, ``pool`` the pool's name), so existing dashboards keep working; the rest are
-    ``bgpwire_announcer_*``.
+    ``bgpwire_announcer_*``. The phase is a state set, as kube-state-metrics writes a pod's
+    phase: one series per phase, every one present, 1 for the current one and 0 for the others,
+    so that ``bgpwire_announcer_phase{phase="running"} == 0`` finds a node that is not running
+    without knowing which other phase it is in.
     """
     out: list[str] = []
     sessions = report.sessions
@@ -151,6 +154,9 @@ def report_metrics(report: Report) -> str:
     _family(out, "metallb_allocator_addresses_total", "gauge",
             "Number of usable IP addresses, per pool",
             (({"pool": p.name}, p.addresses) for p in report.pools))
+    _family(out, "bgpwire_announcer_phase", "gauge",
+            "The announcer's phase (1 for the current one: starting, running or stopping)",
+            (({"phase": phase}, int(phase == report.phase)) for phase in get_args(Phase)))
     _family(out, "bgpwire_announcer_config_valid", "gauge",
             "Whether the configuration files are valid (0: the last reload was refused)",
             [({}, int(report.config_valid))])

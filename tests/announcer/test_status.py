@@ -169,3 +169,30 @@ def test_phase_is_in_the_json_and_the_text() -> None:
     assert "not complete yet" in text
     assert status_text(report_json(replace(REPORT, phase="stopping"))).startswith(
         "node node-a (stopping): ")
+
+
+def phase_samples(page: bytes) -> dict[str, str]:
+    """The ``bgpwire_announcer_phase`` series of a /metrics answer: phase label to value."""
+    body = page.split(b"\r\n\r\n", 1)[1].decode()
+    prefix = 'bgpwire_announcer_phase{phase="'
+    return {line[len(prefix):].split('"', 1)[0]: line.rsplit(" ", 1)[1]
+            for line in body.splitlines() if line.startswith(prefix)}
+
+
+@pytest.mark.asyncio
+async def test_metrics_page_carries_the_phase_as_one_series_per_phase() -> None:
+    current = [REPORT]
+    server = StatusServer(lambda: current[0], "127.0.0.1", 0)
+    await server.start()
+    pages: dict[str, bytes] = {}
+    try:
+        for phase in ("starting", "running", "stopping"):
+            current[0] = replace(REPORT, phase=phase)
+            pages[phase] = await request(server.port, b"GET /metrics HTTP/1.1\r\n\r\n")
+    finally:
+        await server.close()
+    assert b"# TYPE bgpwire_announcer_phase gauge\n" in pages["running"]
+    for phase, page in pages.items():
+        expected = {name: "1" if name == phase else "0"
+                    for name in ("starting", "running", "stopping")}
+        assert phase_samples(page) == expected
