@@ -21,6 +21,7 @@ from bgpwire.speaker import PeerSpec, Speaker
 from bgpwire_announcer.diff import RouteTable, group_by_attributes, route_changes
 from bgpwire_announcer.interfaces import AddressPresence
 from bgpwire_announcer.model import BGPPeer, RoutePlan
+from bgpwire_announcer.plan import source_problem
 from bgpwire_announcer.report import SessionReport
 from bgpwire_announcer.snapshot import session_report
 from bgpwire_announcer.speakers import (
@@ -196,6 +197,33 @@ class PeerSet:
             elif entry.problem is None and not present:
                 entry.problem = SOURCE_ABSENT
                 log.warning("peer %s: source address %s went away", entry.peer.name, source)
+
+    # --- host addresses -----------------------------------------------------------------------
+
+    async def respec(self, presence: AddressPresence, *, listening: bool,
+                     changes: Changes) -> None:
+        """Make every session again from its BGPPeer, after the host's global addresses (the
+        next hops of loopback sessions, and of the other family on some sessions) changed.
+
+        A session whose spec changed is restarted with the new one (bgpwire keeps the next hop
+        in the spec, so the router then gets every route again with the new next hop); a peer
+        that had no next hop is started; one that lost its next hop is stopped with that
+        problem, its routes reported as not sent. Problems that are not about the spec (source
+        address absent, passive without ``--listen``...) stay as they are.
+        """
+        for _, old in sorted(self._peers.items()):
+            spec, error = self.spec(old.peer)
+            if spec == old.spec and (spec is not None or error == old.problem):
+                continue
+            if error is not None:
+                problem: str | None = error
+            elif old.spec is not None:  # the old problem, if any, was not about the spec
+                problem = old.problem
+            else:  # the spec error hid the other problems: look them up now
+                problem = peer_problem(old.peer, source_problem(old.peer, presence),
+                                       listening=listening)
+            table = dict(self._sent.get(old.address, {}))
+            await self._change(old, _Peer(old.peer, spec, problem), table, changes)
 
     # --- stop ---------------------------------------------------------------------------------
 

@@ -205,12 +205,18 @@ def _community_key(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(":"))
 
 
-def _peer_plan(peer: BGPPeer, address_present: Callable[[str], bool]) -> PeerPlan:
-    problem = None
+def source_problem(peer: BGPPeer, address_present: Callable[[str], bool]) -> str | None:
+    """:data:`SOURCE_ABSENT` when the peer's ``sourceAddress`` is on no interface of this host
+    (a ``freebind`` peer binds to it anyway), else ``None``."""
     if (peer.source_address is not None and not peer.freebind
             and not address_present(peer.source_address)):
-        problem = SOURCE_ABSENT
-    return PeerPlan(peer.name, peer.peer_address, peer.source_address, problem)
+        return SOURCE_ABSENT
+    return None
+
+
+def _peer_plan(peer: BGPPeer, address_present: Callable[[str], bool]) -> PeerPlan:
+    return PeerPlan(peer.name, peer.peer_address, peer.source_address,
+                    source_problem(peer, address_present))
 
 
 def make_plan(config: Config, node: str, allocations: Mapping[str, Allocation], *,

@@ -11,6 +11,10 @@ routes the plan has for it (:mod:`.peers`). After that it only applies differenc
 * **Source addresses**: a BGPPeer whose ``sourceAddress`` is not on this host is not started
   ("source address absent", in status and metrics); it is checked again every few seconds and
   started once the address is there. The other peers are not affected.
+* **Host addresses**: the host's global addresses, which are the next hops of sessions over
+  loopback, are looked up at start, at each reload, and with the source addresses every few
+  seconds; a change restarts only the sessions whose next hop it changes (and starts a loopback
+  session that had none).
 * **Stop** (SIGTERM, Ctrl-C): ``withdraw`` ends each session with Cease / Administrative
   Shutdown and a shutdown communication, so routers drop the routes at once; ``graceful``
   closes the connections without a NOTIFICATION, so peers that negotiated graceful restart keep
@@ -327,10 +331,25 @@ class Announcer:
 
     async def recheck(self) -> None:
         """Start the peers whose source address has appeared; report those whose address
-        went away (their session then fails and retries by itself)."""
+        went away (their session then fails and retries by itself). Then look the host's
+        global addresses up again: a change is applied at once (:meth:`PeerSet.respec`) rather
+        than at the next reload, so a loopback session that had no next hop starts as soon as
+        the host has one."""
         if self._peers is not None:
             async with self._lock:
                 await self._peers.recheck(self._presence)
+                await self._recheck_next_hops(self._peers)
+
+    async def _recheck_next_hops(self, peers: PeerSet) -> None:
+        settings = self._with_next_hops(self._settings)
+        if settings == self._settings:
+            return
+        self._settings = settings
+        changes = Changes(applied=True)
+        await peers.respec(self._presence, listening=settings.listening, changes=changes)
+        log.info("host addresses changed (IPv4 %s, IPv6 %s): peers started %s, reset %s",
+                 settings.host_ipv4, settings.next_hop_ipv6, changes.peers_added or "none",
+                 changes.peers_reset or "none")
 
     # --- events -----------------------------------------------------------------------------
 

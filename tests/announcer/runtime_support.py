@@ -227,8 +227,11 @@ async def lab(tmp_path: Path, *, graceful_restart: bool = False, state: bool = F
 def make_announcer(config: Path, absent: set[str], state: Path | None, *,
                    next_hop6: IPv6Address | None = NEXT_HOP6,
                    next_hop4: IPv4Address | None = NEXT_HOP4, **options: Any) -> Announcer:
-    settings = {"poll_interval": 3600.0, "recheck_interval": 3600.0, **options}
+    """An announcer on ``config`` whose host has the addresses ``next_hop6``, ``next_hop4`` (or
+    what the ``ipv6_next_hop`` and ``ipv4_next_hop`` callables in ``options`` say, for a host
+    whose addresses change)."""
+    settings: dict[str, Any] = {"poll_interval": 3600.0, "recheck_interval": 3600.0,
+                                "ipv6_next_hop": lambda: next_hop6,
+                                "ipv4_next_hop": lambda: next_hop4, **options}
     return Announcer([str(config)], NodeSettings(NODE), state_path=str(state) if state else None,
-                     presence=lambda address: address not in absent,
-                     ipv6_next_hop=lambda: next_hop6, ipv4_next_hop=lambda: next_hop4,
-                     **settings)
+                     presence=lambda address: address not in absent, **settings)
