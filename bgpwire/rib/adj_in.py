@@ -272,9 +272,9 @@ class AdjRibIn:
             if change is not None:
                 return change
         removed: dict[Family, dict[bytes, StoredPath]] = {}
-        withdrawals = _withdrawn_blocks(update)
+        withdrawals = _prefix_fields(update, announced=False)
         if withdrawals:
-            announced = _announced_blocks(update)
+            announced = _prefix_fields(update, announced=True)
             keep = {(name, key) for name, block in announced
                     for key in block_keys(block, name.afi)}
             for name, block in withdrawals:
@@ -543,23 +543,13 @@ def _replace(
     return new
 
 
-def _announced_blocks(update: Update) -> list[tuple[Family, Sequence[NLRIItem]]]:
-    """The non-empty fields of prefixes ``update`` announces, with their families."""
-    blocks: list[tuple[Family, Sequence[NLRIItem]]] = []
-    if update.nlri:
-        blocks.append((IPV4_UNICAST, update.nlri))
-    reach = update.mp_reach
-    if reach is not None and reach.nlri:
-        blocks.append((reach.family, reach.nlri))
-    return blocks
-
-
-def _withdrawn_blocks(update: Update) -> list[tuple[Family, Sequence[NLRIItem]]]:
-    """The non-empty fields of prefixes ``update`` withdraws, with their families."""
-    blocks: list[tuple[Family, Sequence[NLRIItem]]] = []
-    if update.withdrawn:
-        blocks.append((IPV4_UNICAST, update.withdrawn))
-    unreach = update.mp_unreach
-    if unreach is not None and unreach.withdrawn:
-        blocks.append((unreach.family, unreach.withdrawn))
-    return blocks
+def _prefix_fields(update: Update, announced: bool) -> list[tuple[Family, Sequence[NLRIItem]]]:
+    """The non-empty prefix fields ``update`` announces (or withdraws), with their families:
+    the classic field first, then the one in MP_REACH_NLRI (or MP_UNREACH_NLRI)."""
+    fields = [(IPV4_UNICAST, update.nlri if announced else update.withdrawn)]
+    reach, unreach = update.mp_reach, update.mp_unreach
+    if announced and reach is not None:
+        fields.append((reach.family, reach.nlri))
+    if not announced and unreach is not None:
+        fields.append((unreach.family, unreach.withdrawn))
+    return [(family, field) for family, field in fields if field]
