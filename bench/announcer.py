@@ -45,8 +45,6 @@ from tests.interop.announcer import (  # noqa: E402
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    FRRRouter,
-    Neighbor,
     advertisement,
     announcer_lab,
     bgp_peer,
@@ -54,6 +52,8 @@ from tests.interop.announcer import (  # noqa: E402
     pool,
     service,
 )
+from tests.interop.daemons import Neighbor  # noqa: E402
+from tests.interop.frr import FRR  # noqa: E402
 from tests.interop.procs import peak_rss_kib, signals_to_exit  # noqa: E402
 
 FRR_HOST = 21
@@ -66,7 +66,7 @@ def log(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def manifests(lab: AnnouncerLab, frr: FRRRouter, services: int,
+def manifests(lab: AnnouncerLab, frr: FRR, services: int,
               moved: int) -> list[dict[str, Any]]:
     """Services ``svc-00000``...; the first ``moved`` of them ask for pool ``b``."""
     docs = [
@@ -89,7 +89,7 @@ def write(path: Path, documents: list[dict[str, Any]]) -> None:
     os.replace(scratch, path)
 
 
-def poll(what: str, check: Callable[[], bool], watched: list[Announcer | FRRRouter],
+def poll(what: str, check: Callable[[], bool], watched: list[Announcer | FRR],
          timeout: float) -> float:
     """Wait for ``check``; the monotonic time it first held."""
     deadline = time.monotonic() + timeout
@@ -105,7 +105,7 @@ def poll(what: str, check: Callable[[], bool], watched: list[Announcer | FRRRout
         time.sleep(0.05)
 
 
-def in_pool(frr: FRRRouter, afi: str, cidr: str) -> int:
+def in_pool(frr: FRR, afi: str, cidr: str) -> int:
     """How many routes FRR holds inside ``cidr``."""
     table = frr.vtysh(f"show bgp {afi} unicast {cidr} longer-prefixes json")
     return len(table.get("routes", {}))
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
     lines: list[str] = []
     with announcer_lab("bench", [SOURCE_HOST], [FRR_HOST]) as lab:
         neighbor = lab.addresses.v4(SOURCE_HOST)
-        frr = FRRRouter(lab.router_ns, work / "frr", lab.addresses.v4(FRR_HOST),
+        frr = FRR(lab.router_ns, work / "frr", lab.addresses.v4(FRR_HOST),
                         lab.addresses.v6(FRR_HOST), [Neighbor(neighbor, EBGP_AS)])
         config = work / "metallb.yaml"
         write(config, manifests(lab, frr, args.services, 0))
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace, work: Path) -> list[str]:
             log("FRR up; starting the announcer")
             started = time.monotonic()
             announcer.start()
-            watched: list[Announcer | FRRRouter] = [announcer, frr]
+            watched: list[Announcer | FRR] = [announcer, frr]
             up = poll("Established", lambda: frr.established(neighbor), watched, args.timeout)
             log(f"Established after {up - started:.2f} s")
 

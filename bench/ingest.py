@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.interop.bird import BIRD  # noqa: E402
+from tests.interop.bird import LabBIRD  # noqa: E402
 from tests.interop.daemons import Daemon, Plan  # noqa: E402
-from tests.interop.frr import FRR  # noqa: E402
-from tests.interop.gobgp import GoBGP  # noqa: E402
+from tests.interop.frr import LabFRR  # noqa: E402
+from tests.interop.gobgp import GoBGP, LabGoBGP  # noqa: E402
 from tests.interop.netns import Addresses, Topology  # noqa: E402
 from tests.interop.procs import (  # noqa: E402
     listening,
@@ -71,7 +71,7 @@ MAX_POLL_SLEEP = 1.0
 # --- the daemons, configured for the one sender ----------------------------------------------
 
 
-class BenchBIRD(BIRD):
+class BenchBIRD(LabBIRD):
     plan: ClassVar[Plan] = Plan(asn=65004, daemon_host=23, peer_host=SENDER_HOST, index=4)
     protocol = "bench"
 
@@ -97,7 +97,7 @@ protocol bgp {self.protocol} {{
         return int(match.group(1)) if match else 0
 
 
-class BenchFRR(FRR):
+class BenchFRR(LabFRR):
     plan: ClassVar[Plan] = Plan(asn=65003, daemon_host=21, peer_host=SENDER_HOST, index=3)
 
     def write_config(self) -> None:
@@ -127,7 +127,7 @@ class BenchFRR(FRR):
         return int(peers.get(self.peer4, {}).get("pfxRcd", 0))
 
 
-class BenchGoBGP(GoBGP):
+class BenchGoBGP(LabGoBGP):
     plan: ClassVar[Plan] = Plan(asn=65002, daemon_host=22, peer_host=SENDER_HOST, index=2)
 
     def write_config(self) -> None:
@@ -152,8 +152,7 @@ class BenchGoBGP(GoBGP):
         (self.workdir / "gobgpd.toml").write_text("\n".join(parts) + "\n")
 
     def start(self) -> None:
-        Daemon.start(self)  # no originated routes
-        wait_for("gobgp API", lambda: self.cli("global") is not None, self.process)
+        GoBGP.start(self)  # no originated routes
 
     def received(self) -> int:
         info = self.cli("neighbor", self.peer4)
@@ -402,7 +401,7 @@ def start_daemon(daemon: Daemon) -> None:
     daemon.start()
     address = daemon.address4
     wait_for(f"{daemon.name} listening on {address}:179",
-             lambda: listening(daemon.topology.side_b, address), daemon.process)
+             lambda: listening(daemon.namespace, address), daemon.process)
 
 
 def read_line(child: subprocess.Popen[str], timeout: float) -> str:

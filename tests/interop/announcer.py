@@ -1,10 +1,12 @@
-"""The announcer against real routers: manifests, the announcer process, and routers set up for it.
+"""The announcer against real routers: manifests, the announcer process, the lab around them.
 
 The announcer (``bgpwire-announcer run``) runs as a subprocess inside the announcer namespace
 through ``ip netns exec``, exactly as a user starts it; the routers (FRR, GoBGP, BIRD) run in the
 router namespace, each bound to its own address pair. The tests talk to the announcer only
 through its command line and its status endpoint, and to the routers only through their CLIs,
-so what is tested is the installed program, not its internals.
+so what is tested is the installed program, not its internals. The routers are the daemon
+classes the library's interop tests use (:mod:`tests.interop.frr`, ``gobgp``, ``bird``), each
+configured with one :class:`~tests.interop.daemons.Neighbor` per announcer session.
 
 Address plan of an :class:`AnnouncerLab` (subnet ``n``):
 
@@ -19,31 +21,33 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 import yaml
 
-from tests.interop.frr import BGPD
+from tests.interop import daemons
+from tests.interop.bird import BIRD
+from tests.interop.daemons import Daemon
+from tests.interop.frr import FRR
+from tests.interop.gobgp import GoBGP
 from tests.interop.netns import VETH, Addresses, Topology, entered, unavailable_reason
-from tests.interop.procs import DaemonProcess, listening, peak_rss_kib, run_cli
+from tests.interop.procs import DaemonProcess, Watched, peak_rss_kib, run_cli
 
 T = TypeVar("T")
 
-ROUTER_AS = 65010
-"""The AS of every router here; a BGPPeer with ``myASN`` 65010 is iBGP, others eBGP."""
+ROUTER_AS = daemons.ROUTER_AS
+"""The AS of every router here (a daemon's default); a BGPPeer with ``myASN`` 65010 is iBGP,
+others eBGP."""
 EBGP_AS = 64999
 """The announcer's ``myASN`` on eBGP sessions."""
 NODE = "node-a"
@@ -154,40 +158,7 @@ def write_manifests(path: Path, documents: Iterable[dict[str, Any]]) -> None:
     os.replace(scratch, path)
 
 
-# --- routes as the routers show them --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """One route a router holds from one neighbor, reduced to what the tests compare."""
-
-    prefix: str
-    next_hop: str
-    local_pref: int | None = None
-    communities: frozenset[str] = frozenset()
-    large_communities: frozenset[str] = frozenset()
-
-    def with_local_pref(self, value: int | None) -> Route:
-        return Route(self.prefix, self.next_hop, value, self.communities, self.large_communities)
-
-
 # --- waiting --------------------------------------------------------------------------------
-
-
-class ProcessDied(AssertionError):
-    pass
-
-
-class Watched:
-    """Something with a process that must stay alive while a test waits on it."""
-
-    process: DaemonProcess
-
-    def check_alive(self) -> None:
-        self.process.check_alive()
-
-    def log_tail(self) -> str:
-        return self.process.log_tail()
 
 
 def wait_until(what: str, check: Callable[[], T | None], watched: Sequence[Watched],
@@ -444,348 +415,11 @@ HOST_NODE_V4 = "192.0.2.10"
 HOST_NODE_V6 = "2001:db8:ffff::10"
 
 
-# --- routers --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbor:
-    """The announcer as one router sees it: its address and AS, and who connects."""
-
-    address: str
-    asn: int
-    passive: bool = True
-    """The router only accepts (the announcer connects); otherwise the router connects too."""
-    port: int = 179
-    """The announcer's port when the router connects."""
-    local: str | None = None
-    """The router's own address for this session, when not its main one (it must be one of
-    the router's ``extra_addresses``)."""
-    extended_next_hop: bool = False
-    """FRR only: offer RFC 8950 (IPv4 routes with an IPv6 next hop) on this session."""
-    password: str | None = None
-    """FRR only: TCP-MD5 (RFC 2385) on this session."""
-
-
-class Router(Watched, ABC):
-    """A BGP daemon in the router namespace, configured for a list of announcer neighbors."""
-
-    name: ClassVar[str]
-
-    def __init__(self, namespace: str, workdir: Path, address4: str, address6: str | None,
-                 neighbors: Sequence[Neighbor], *, graceful_restart: bool = False,
-                 asn: int = ROUTER_AS, extra_addresses: Sequence[str] = ()) -> None:
-        self.extra_addresses = list(extra_addresses)
-        """More addresses the router listens on (for :attr:`Neighbor.local`)."""
-        self.namespace = namespace
-        self.workdir = workdir
-        self.address4 = address4
-        self.address6 = address6
-        self.neighbors = list(neighbors)
-        self.graceful_restart = graceful_restart
-        self.asn = asn
-        workdir.mkdir(parents=True, exist_ok=True)
-        workdir.chmod(0o755)
-        self.process = DaemonProcess(self.name, workdir / f"{self.name}.log", self.argv())
-
-    @abstractmethod
-    def argv(self) -> list[str]: ...
-
-    @abstractmethod
-    def write_config(self) -> None: ...
-
-    def start(self) -> None:
-        self.write_config()
-        self.process.start(self.namespace)
-
-    def local_for(self, peer: Neighbor) -> str:
-        """The router's own address on the session with ``peer``."""
-        if peer.local is not None:
-            return peer.local
-        if ":" in peer.address and self.address6:
-            return self.address6
-        return self.address4
-
-    def used_addresses(self) -> list[str]:
-        """The router's addresses its passive neighbors talk to (BIRD listens only on those)."""
-        return sorted({self.local_for(peer) for peer in self.neighbors if peer.passive})
-
-    def wait_ready(self, port: int = 179) -> None:
-        for address in self.used_addresses():
-            wait_until(f"{self.name} listening on [{address}]:{port}",
-                       partial(listening, self.namespace, address, port), [self])
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    @abstractmethod
-    def established(self, neighbor: str) -> bool: ...
-
-    @abstractmethod
-    def routes(self, afi: str, neighbor: str) -> dict[str, Route]:
-        """Valid routes from ``neighbor`` for ``afi`` (``ipv4``/``ipv6``), by prefix."""
-
-    def all_routes(self, neighbor: str) -> dict[str, Route]:
-        return {**self.routes("ipv4", neighbor), **self.routes("ipv6", neighbor)}
-
-
-class FRRRouter(Router):
-    """FRR bgpd without zebra (``-Z -n``), staying root (``-S``), its own vty socket dir."""
-
-    name: ClassVar[str] = "frr"
-
-    def __init__(self, *args: Any, port: int = 179, **kwargs: Any) -> None:
-        self.port = port
-        super().__init__(*args, **kwargs)
-
-    def argv(self) -> list[str]:
-        addresses = [*filter(None, (self.address4, self.address6)), *self.extra_addresses]
-        listen = [arg for address in addresses for arg in ("-l", address)]
-        return [BGPD, "-f", str(self.workdir / "bgpd.conf"), "-i", str(self.workdir / "bgpd.pid"),
-                "--vty_socket", str(self.workdir), "-S", "-Z", "-n", "-P", "0",
-                "-p", str(self.port), *listen, "--log", "stdout"]
-
-    def wait_ready(self, port: int = 179) -> None:
-        super().wait_ready(self.port)
-
-    def write_config(self) -> None:
-        lines = ["frr defaults traditional", "hostname bwa-frr", "log stdout informational", "!",
-                 f"router bgp {self.asn}", f" bgp router-id {self.address4}",
-                 " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast"]
-        if self.graceful_restart:
-            lines += [" bgp graceful-restart", " bgp graceful-restart stalepath-time 120"]
-        for peer in self.neighbors:
-            source = self.local_for(peer)
-            lines += [f" neighbor {peer.address} remote-as {peer.asn}",
-                      f" neighbor {peer.address} update-source {source}"]
-            if peer.passive:
-                lines.append(f" neighbor {peer.address} passive")
-            else:
-                lines += [f" neighbor {peer.address} timers connect 1",
-                          f" neighbor {peer.address} port {peer.port}"]
-            if peer.address.startswith("127."):
-                lines.append(f" neighbor {peer.address} disable-connected-check")
-            if peer.extended_next_hop:
-                lines.append(f" neighbor {peer.address} capability extended-nexthop")
-            if peer.password is not None:
-                lines.append(f" neighbor {peer.address} password {peer.password}")
-        for family in ("ipv4", "ipv6"):
-            lines.append(f" address-family {family} unicast")
-            lines += [f"  neighbor {peer.address} activate" for peer in self.neighbors]
-            lines.append(" exit-address-family")
-        lines += ["exit", "!", ""]
-        (self.workdir / "bgpd.conf").write_text("\n".join(lines))
-
-    def vtysh_text(self, command: str) -> str:
-        """A command whose answer is text, or nothing (``clear bgp *``)."""
-        return run_cli(["vtysh", "--vty_socket", str(self.workdir), "-d", "bgpd", "-c", command])
-
-    def vtysh(self, command: str) -> Any:
-        out = self.vtysh_text(command)
-        if not out.strip():
-            raise ValueError(f"vtysh {command!r}: empty output")
-        return json.loads(out)
-
-    def neighbor_info(self, neighbor: str) -> dict[str, Any]:
-        info = self.vtysh(f"show bgp neighbors {neighbor} json").get(neighbor, {})
-        assert isinstance(info, dict)
-        return info
-
-    def established(self, neighbor: str) -> bool:
-        return self.neighbor_info(neighbor).get("bgpState") == "Established"
-
-    def table(self, afi: str) -> dict[str, list[dict[str, Any]]]:
-        """The whole table in one call: prefix to paths (valid, stale, peerId...)."""
-        routes = self.vtysh(f"show bgp {afi} unicast json").get("routes", {})
-        assert isinstance(routes, dict)
-        return routes
-
-    def paths_from(self, afi: str, neighbor: str) -> dict[str, dict[str, Any]]:
-        """One path per prefix learned from ``neighbor`` (valid or not, stale or not)."""
-        result = {}
-        for prefix, paths in self.table(afi).items():
-            for path in paths:
-                if path.get("peerId") == neighbor:
-                    result[prefix] = path
-        return result
-
-    def update_stamps(self, neighbor: str) -> dict[str, int]:
-        """When each route from ``neighbor`` last arrived (FRR's ``lastUpdate``, seconds):
-        FRR renews it on every UPDATE for the prefix, also one that changes nothing."""
-        result = {}
-        for afi in ("ipv4", "ipv6"):
-            for prefix in self.paths_from(afi, neighbor):
-                detail = self.vtysh(f"show bgp {afi} unicast {prefix} json")
-                for path in detail.get("paths", []):
-                    if path.get("peer", {}).get("peerId") == neighbor:
-                        result[prefix] = int(path.get("lastUpdate", {}).get("epoch", -1))
-        return result
-
-    def received_count(self, afi: str, neighbor: str) -> int:
-        summary = self.vtysh(f"show bgp {afi} unicast summary json")
-        peer = summary.get("peers", {}).get(neighbor, {})
-        return int(peer.get("pfxRcd", 0))
-
-    def routes(self, afi: str, neighbor: str) -> dict[str, Route]:
-        result: dict[str, Route] = {}
-        for prefix in self.paths_from(afi, neighbor):
-            detail = self.vtysh(f"show bgp {afi} unicast {prefix} json")
-            for path in detail.get("paths", []):
-                if path.get("peer", {}).get("peerId") == neighbor and path.get("valid"):
-                    hops = path.get("nexthops", [])
-                    result[prefix] = Route(
-                        prefix, str(hops[0]["ip"]) if hops else "",
-                        int(path["locPrf"]) if "locPrf" in path else None,
-                        frozenset(path.get("community", {}).get("string", "").split()),
-                        frozenset(path.get("largeCommunity", {}).get("string", "").split()))
-        return result
-
-
-class GoBGPRouter(Router):
-    """gobgpd with its API on a Unix socket, every neighbor passive."""
-
-    name: ClassVar[str] = "gobgp"
-
-    @property
-    def socket(self) -> str:
-        return f"unix://{self.workdir / 'gobgpd.sock'}"
-
-    def argv(self) -> list[str]:
-        return ["gobgpd", "-f", str(self.workdir / "gobgpd.toml"), "-t", "toml",
-                "--api-hosts", self.socket, "--pprof-disable", "-p"]
-
-    def write_config(self) -> None:
-        addresses = [*filter(None, (self.address4, self.address6)), *self.extra_addresses]
-        locals_ = ", ".join(f'"{address}"' for address in addresses)
-        parts = ["[global.config]", f"  as = {self.asn}", f'  router-id = "{self.address4}"',
-                 "  port = 179", f"  local-address-list = [{locals_}]"]
-        for peer in self.neighbors:
-            local = self.local_for(peer)
-            parts += ["[[neighbors]]", "  [neighbors.config]",
-                      f'    neighbor-address = "{peer.address}"', f"    peer-as = {peer.asn}",
-                      "  [neighbors.transport.config]", f'    local-address = "{local}"',
-                      "    passive-mode = true",
-                      "  [neighbors.timers.config]", "    idle-hold-time-after-reset = 1"]
-            if self.graceful_restart:
-                parts += ["  [neighbors.graceful-restart.config]", "    enabled = true",
-                          "    restart-time = 120"]
-            for family in ("ipv4-unicast", "ipv6-unicast"):
-                parts += ["  [[neighbors.afi-safis]]", "    [neighbors.afi-safis.config]",
-                          f'      afi-safi-name = "{family}"']
-                if self.graceful_restart:
-                    parts += ["    [neighbors.afi-safis.mp-graceful-restart.config]",
-                              "      enabled = true"]
-        (self.workdir / "gobgpd.toml").write_text("\n".join(parts) + "\n")
-
-    def cli(self, *args: str) -> Any:
-        out = run_cli(["gobgp", "--target", self.socket, *args, "-j"])
-        return json.loads(out) if out.strip() else None
-
-    def established(self, neighbor: str) -> bool:
-        info = self.cli("neighbor", neighbor) or {}
-        return bool(info.get("state", {}).get("session_state") == 6)
-
-    def routes(self, afi: str, neighbor: str) -> dict[str, Route]:
-        table = self.cli("neighbor", neighbor, "adj-in", "-a", afi) or {}
-        return {prefix: _gobgp_route(prefix, paths[0]) for prefix, paths in table.items()
-                if paths}
-
-
-def _gobgp_route(prefix: str, path: dict[str, Any]) -> Route:
-    next_hop, local_pref = "", None
-    communities: frozenset[str] = frozenset()
-    large: frozenset[str] = frozenset()
-    for attr in path.get("attrs", []):
-        kind = attr.get("type")
-        if kind in (3, 14):
-            next_hop = str(attr.get("nexthop", ""))
-        elif kind == 5:
-            local_pref = int(attr["value"])
-        elif kind == 8:
-            communities = frozenset(f"{c >> 16}:{c & 0xFFFF}" for c in attr["communities"])
-        elif kind == 32:
-            large = frozenset(f"{v['ASN']}:{v['LocalData1']}:{v['LocalData2']}"
-                              for v in attr["value"])
-    return Route(prefix, next_hop, local_pref, communities, large)
-
-
-class BIRDRouter(Router):
-    """BIRD 2 with ``strict bind``, one protocol per neighbor, every neighbor passive."""
-
-    name: ClassVar[str] = "bird"
-
-    @property
-    def control(self) -> str:
-        return str(self.workdir / "bird.ctl")
-
-    def argv(self) -> list[str]:
-        return ["bird", "-f", "-c", str(self.workdir / "bird.conf"), "-s", self.control,
-                "-P", str(self.workdir / "bird.pid")]
-
-    def protocol(self, neighbor: str) -> str:
-        return f"p{[peer.address for peer in self.neighbors].index(neighbor)}"
-
-    def write_config(self) -> None:
-        text = f"log stderr all;\nrouter id {self.address4};\nprotocol device {{ }}\n"
-        for peer in self.neighbors:
-            local = self.local_for(peer)
-            text += (f"protocol bgp {self.protocol(peer.address)} {{\n"
-                     f"  local {local} as {self.asn};\n"
-                     f"  neighbor {peer.address} as {peer.asn};\n"
-                     "  strict bind yes;\n  passive on;\n  direct;\n"
-                     + ("  graceful restart on;\n" if self.graceful_restart else "")
-                     + "  ipv4 { import all; export none; gateway direct; };\n"
-                     "  ipv6 { import all; export none; gateway direct; };\n}\n")
-        (self.workdir / "bird.conf").write_text(text)
-
-    def birdc(self, *command: str) -> str:
-        return run_cli(["birdc", "-s", self.control, *command])
-
-    def established(self, neighbor: str) -> bool:
-        return "Established" in self.birdc("show", "protocols", self.protocol(neighbor))
-
-    def routes(self, afi: str, neighbor: str) -> dict[str, Route]:
-        table = "master4" if afi == "ipv4" else "master6"
-        return parse_bird_routes(self.birdc("show", "route", "all", "table", table, "protocol",
-                                            self.protocol(neighbor)))
-
-
-_BIRD_PREFIX = re.compile(r"^(\S+/\d+)\s+\S+\s+\[")
-
-
-def parse_bird_routes(text: str) -> dict[str, Route]:
-    """``birdc show route all`` text: one route per prefix (each neighbor has its own
-    protocol, so a prefix appears once per query)."""
-    blocks: dict[str, dict[str, str]] = {}
-    current: dict[str, str] | None = None
-    for line in text.splitlines():
-        head = _BIRD_PREFIX.match(line)
-        if head is not None:
-            current = blocks.setdefault(head.group(1), {})
-            continue
-        key, sep, value = line.strip().partition(":")
-        if current is not None and sep and key.startswith("BGP."):
-            current.setdefault(key, value.strip())
-    result = {}
-    for prefix, fields in blocks.items():
-        pairs = re.findall(r"\((\d+),\s*(\d+)\)", fields.get("BGP.community", ""))
-        triples = re.findall(r"\((\d+),\s*(\d+),\s*(\d+)\)",
-                             fields.get("BGP.large_community", ""))
-        local_pref = fields.get("BGP.local_pref")
-        result[prefix] = Route(
-            prefix, (fields.get("BGP.next_hop", "").split() or [""])[0],
-            int(local_pref) if local_pref else None,
-            frozenset(f"{a}:{b}" for a, b in pairs),
-            frozenset(f"{a}:{b}:{c}" for a, b, c in triples))
-    return result
-
-
-ROUTERS: dict[str, type[Router]] = {"frr": FRRRouter, "gobgp": GoBGPRouter, "bird": BIRDRouter}
-ROUTER_BINARIES: dict[str, tuple[str, ...]] = {
-    "frr": (BGPD, "vtysh"), "gobgp": ("gobgpd", "gobgp"), "bird": ("bird", "birdc")}
+ROUTERS: dict[str, type[Daemon]] = {"frr": FRR, "gobgp": GoBGP, "bird": BIRD}
 
 
 def missing_binaries(name: str) -> list[str]:
-    return [binary for binary in ROUTER_BINARIES[name] if shutil.which(binary) is None]
+    return ROUTERS[name].missing_binaries()
 
 
 def require_daemon(name: str) -> None:
@@ -805,7 +439,7 @@ def skip_without_namespaces() -> None:
 
 
 @contextmanager
-def running(*processes: Router | Announcer) -> Iterator[None]:
+def running(*processes: Daemon | Announcer) -> Iterator[None]:
     """Stop every process on the way out, also when the body failed."""
     try:
         yield
@@ -816,7 +450,7 @@ def running(*processes: Router | Announcer) -> Iterator[None]:
 
 
 @contextmanager
-def started(*routers: Router) -> Iterator[None]:
+def started(*routers: Daemon) -> Iterator[None]:
     """Start ``routers`` together, wait until each listens, stop them all on the way out."""
     with running(*routers):
         for router in routers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, Plan
+from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, LabDaemon, Plan
 from tests.interop.procs import RibEntry, run_cli
 
 ACTIVE_PEER_HOST = 53
@@ -19,16 +19,10 @@ _ALT_LINE = re.compile(r"^\s+\S+\s+\[(\S+)\s")
 
 
 class BIRD(Daemon):
+    """BIRD with one BGP protocol per neighbor, every neighbor passive."""
+
     name: ClassVar[str] = "bird"
-    plan: ClassVar[Plan] = Plan(asn=65004, daemon_host=23, peer_host=13, index=4)
-
-    @property
-    def originated6_next_hop(self) -> str:
-        return self.address6  # "next hop address" in the ipv6 channel
-
-    @property
-    def active_peer(self) -> str:
-        return self.host4(ACTIVE_PEER_HOST)
+    binaries: ClassVar[tuple[str, ...]] = ("bird", "birdc")
 
     @property
     def control(self) -> str:
@@ -39,12 +33,108 @@ class BIRD(Daemon):
                 "-P", str(self.workdir / "bird.pid")]
 
     def protocols(self) -> dict[str, str]:
-        """BGP protocol name by bgpwire neighbor address."""
-        names = {address: f"bw{slot}" for slot, address in enumerate(self.slots4)}
-        return {**names, self.peer6: PROTOCOL_V6, self.active_peer: PROTOCOL_ACTIVE}
+        """BGP protocol name by neighbor address."""
+        return {peer.address: f"p{index}" for index, peer in enumerate(self.neighbors)}
 
     def protocol_for(self, neighbor: str) -> str:
         return self.protocols()[neighbor]
+
+    def write_config(self) -> None:
+        text = f"log stderr all;\nrouter id {self.address4};\nprotocol device {{ }}\n"
+        for peer in self.neighbors:
+            text += (f"protocol bgp {self.protocol_for(peer.address)} {{\n"
+                     f"  local {self.local_for(peer)} as {self.asn};\n"
+                     f"  neighbor {peer.address} as {peer.asn};\n"
+                     "  strict bind yes;\n  passive on;\n  direct;\n"
+                     + ("  graceful restart on;\n" if self.graceful_restart else "")
+                     + "  ipv4 { import all; export none; gateway direct; };\n"
+                     "  ipv6 { import all; export none; gateway direct; };\n}\n")
+        (self.workdir / "bird.conf").write_text(text)
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def birdc(self, *command: str) -> str:
+        return run_cli(["birdc", "-s", self.control, *command])
+
+    def established(self, neighbor: str) -> bool:
+        return "Established" in self.birdc("show", "protocols", self.protocol_for(neighbor))
+
+    def entries(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
+        table = "master4" if afi == "ipv4" else "master6"
+        return parse_routes(self.birdc("show", "route", "all", "table", table,
+                                       "protocol", self.protocol_for(neighbor)))
+
+
+def parse_routes(text: str) -> dict[str, RibEntry]:
+    """``show route all`` output, one entry per prefix (the first route listed)."""
+    result: dict[str, RibEntry] = {}
+    prefix: str | None = None
+    fields: dict[str, str] = {}
+
+    def flush() -> None:
+        if prefix is None or prefix in result:
+            return
+        local_pref = fields.get("BGP.local_pref")
+        result[prefix] = RibEntry(
+            prefix=prefix,
+            next_hop=(fields.get("BGP.next_hop", "").split() or [""])[0],
+            as_path=tuple(int(a) for a in fields.get("BGP.as_path", "").split()),
+            med=int(fields["BGP.med"]) if "BGP.med" in fields else None,
+            communities=frozenset(
+                f"{a}:{b}" for a, b in re.findall(r"\((\d+),\s*(\d+)\)",
+                                                  fields.get("BGP.community", ""))),
+            large_communities=frozenset(
+                f"{a}:{b}:{c}" for a, b, c in re.findall(
+                    r"\((\d+),\s*(\d+),\s*(\d+)\)", fields.get("BGP.large_community", ""))),
+            local_pref=int(local_pref) if local_pref else None,
+        )
+
+    for line in text.splitlines():
+        head = _PREFIX_LINE.match(line)
+        if head is not None:
+            flush()
+            prefix, fields = head.group(1), {}
+            continue
+        if _ALT_LINE.match(line) and prefix is not None:
+            flush()
+            fields = {}
+            continue
+        key, sep, value = line.strip().partition(":")
+        if sep and key.startswith("BGP."):
+            fields[key] = value.strip()
+    flush()
+    return result
+
+
+class LabBIRD(LabDaemon, BIRD):
+    """The shared lab's BIRD: a protocol for each of bgpwire's addresses, one that connects to
+    bgpwire's Listener, and routes of its own (static) to originate."""
+
+    plan: ClassVar[Plan] = Plan(asn=65004, daemon_host=23, peer_host=13, index=4)
+
+    @property
+    def active_peer(self) -> str:
+        return self.host4(ACTIVE_PEER_HOST)
+
+    def protocols(self) -> dict[str, str]:
+        names = {address: f"bw{slot}" for slot, address in enumerate(self.slots4)}
+        return {**names, self.peer6: PROTOCOL_V6, self.active_peer: PROTOCOL_ACTIVE}
+
+    def originate(self, *families: str) -> str:
+        """Static routes of ``families`` ("4", "6") and filter ``originated``, which exports
+        them with the lab's MED and communities."""
+        asn = self.plan.asn
+        prefixes = {"4": self.originated4, "6": self.originated6}
+        statics = "".join(f"protocol static s{family} {{ ipv{family}; "
+                          f"route {prefixes[family]} blackhole; }}\n" for family in families)
+        return f"""{statics}filter originated {{
+  if source != RTS_STATIC then reject;
+  bgp_med = {MED};
+  bgp_community.add(({asn}, 7));
+  bgp_large_community.add(({asn}, 7, 7));
+  accept;
+}}
+"""
 
     def write_config(self) -> None:
         me4, me6, asn = self.address4, self.address6, self.plan.asn
@@ -52,16 +142,7 @@ class BIRD(Daemon):
 log stderr all;
 router id {me4};
 protocol device {{ }}
-protocol static s4 {{ ipv4; route {self.originated4} blackhole; }}
-protocol static s6 {{ ipv6; route {self.originated6} blackhole; }}
-filter originated {{
-  if source != RTS_STATIC then reject;
-  bgp_med = {MED};
-  bgp_community.add(({asn}, 7));
-  bgp_large_community.add(({asn}, 7, 7));
-  accept;
-}}
-protocol bgp {PROTOCOL_V6} {{
+{self.originate("4", "6")}protocol bgp {PROTOCOL_V6} {{
   local {me6} as {asn};
   neighbor {self.peer6} as {BGPWIRE_AS};
   strict bind yes;
@@ -90,57 +171,3 @@ protocol bgp {PROTOCOL_ACTIVE} {{
 }}
 """
         (self.workdir / "bird.conf").write_text(text)
-
-    # --- queries ------------------------------------------------------------------------------
-
-    def birdc(self, *command: str) -> str:
-        return run_cli(["birdc", "-s", self.control, *command])
-
-    def established(self, neighbor: str) -> bool:
-        out = self.birdc("show", "protocols", self.protocol_for(neighbor))
-        return "Established" in out
-
-    def routes(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
-        table = "master4" if afi == "ipv4" else "master6"
-        out = self.birdc("show", "route", "all", "table", table,
-                         "protocol", self.protocol_for(neighbor))
-        return parse_routes(out)
-
-
-def parse_routes(text: str) -> dict[str, RibEntry]:
-    """``show route all`` output, one entry per prefix (the first route listed)."""
-    result: dict[str, RibEntry] = {}
-    prefix: str | None = None
-    fields: dict[str, str] = {}
-
-    def flush() -> None:
-        if prefix is not None and prefix not in result:
-            result[prefix] = RibEntry(
-                prefix=prefix,
-                next_hop=fields.get("BGP.next_hop", "").split()[0] if fields.get(
-                    "BGP.next_hop") else "",
-                as_path=tuple(int(a) for a in fields.get("BGP.as_path", "").split()),
-                med=int(fields["BGP.med"]) if "BGP.med" in fields else None,
-                communities=frozenset(
-                    f"{a}:{b}" for a, b in re.findall(r"\((\d+),\s*(\d+)\)",
-                                                      fields.get("BGP.community", ""))),
-                large_communities=frozenset(
-                    f"{a}:{b}:{c}" for a, b, c in re.findall(
-                        r"\((\d+),\s*(\d+),\s*(\d+)\)", fields.get("BGP.large_community", ""))),
-            )
-
-    for line in text.splitlines():
-        head = _PREFIX_LINE.match(line)
-        if head is not None:
-            flush()
-            prefix, fields = head.group(1), {}
-            continue
-        if _ALT_LINE.match(line) and prefix is not None:
-            flush()
-            fields = {}
-            continue
-        key, sep, value = line.strip().partition(":")
-        if sep and key.startswith("BGP."):
-            fields[key] = value.strip()
-    flush()
-    return result

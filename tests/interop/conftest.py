@@ -6,33 +6,27 @@ is a failure, not a skip.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.interop import bird, frr
-from tests.interop.bird import BIRD
+from tests.interop.bird import LabBIRD
 from tests.interop.daemons import (
     PRIMARY_HOST,
     RECEIVE_SLOT,
     SEND_SLOT,
     SESSION_SLOT,
     SLOT_STRIDE,
-    Daemon,
+    LabDaemon,
 )
 from tests.interop.exabgp import ExaBGP
-from tests.interop.frr import FRR
-from tests.interop.gobgp import GoBGP
+from tests.interop.frr import LabFRR
+from tests.interop.gobgp import LabGoBGP
 from tests.interop.netns import Topology, unavailable_reason
 
-DAEMONS: dict[str, type[Daemon]] = {"frr": FRR, "gobgp": GoBGP, "bird": BIRD, "exabgp": ExaBGP}
-BINARIES: dict[str, tuple[str, ...]] = {
-    "frr": (frr.BGPD, "vtysh"),
-    "gobgp": ("gobgpd", "gobgp"),
-    "bird": ("bird", "birdc"),
-    "exabgp": ("exabgp",),
-}
+DAEMONS: dict[str, type[LabDaemon]] = {
+    "frr": LabFRR, "gobgp": LabGoBGP, "bird": LabBIRD, "exabgp": ExaBGP}
 
 SIDE_A_HOSTS = [
     PRIMARY_HOST,
@@ -48,7 +42,7 @@ SIDE_B_HOSTS = [cls.plan.daemon_host for cls in DAEMONS.values()]
 
 
 def _missing(name: str) -> list[str]:
-    return [binary for binary in BINARIES[name] if shutil.which(binary) is None]
+    return DAEMONS[name].missing_binaries()
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +61,11 @@ def topology() -> Iterator[Topology]:
 
 @pytest.fixture(scope="session")
 def lab(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, Daemon]]:
+        dict[str, LabDaemon]]:
     """Every installed daemon, started together in the daemon namespace, stopped at the end."""
     work = tmp_path_factory.mktemp("interop")
     work.chmod(0o755)
-    running: dict[str, Daemon] = {}
+    running: dict[str, LabDaemon] = {}
     try:
         for name, cls in DAEMONS.items():
             if not _missing(name):
@@ -85,7 +79,7 @@ def lab(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             daemon.stop()
 
 
-def _daemon(lab: dict[str, Daemon], name: str) -> Daemon:
+def _daemon(lab: dict[str, LabDaemon], name: str) -> LabDaemon:
     if name not in lab:
         pytest.fail(f"{name} is not installed (missing {', '.join(_missing(name))}); "
                     "scripts/test installs it: apt-get install frr gobgpd bird2 exabgp")
@@ -93,20 +87,20 @@ def _daemon(lab: dict[str, Daemon], name: str) -> Daemon:
 
 
 @pytest.fixture(params=list(DAEMONS))
-def daemon(request: pytest.FixtureRequest, lab: dict[str, Daemon]) -> Daemon:
+def daemon(request: pytest.FixtureRequest, lab: dict[str, LabDaemon]) -> LabDaemon:
     """Each daemon in turn."""
     return _daemon(lab, str(request.param))
 
 
 @pytest.fixture
-def frr_daemon(lab: dict[str, Daemon]) -> FRR:
+def frr_daemon(lab: dict[str, LabDaemon]) -> LabFRR:
     found = _daemon(lab, "frr")
-    assert isinstance(found, FRR)
+    assert isinstance(found, LabFRR)
     return found
 
 
 @pytest.fixture
-def bird_daemon(lab: dict[str, Daemon]) -> BIRD:
+def bird_daemon(lab: dict[str, LabDaemon]) -> LabBIRD:
     found = _daemon(lab, "bird")
-    assert isinstance(found, BIRD)
+    assert isinstance(found, LabBIRD)
     return found

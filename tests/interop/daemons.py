@@ -1,22 +1,32 @@
-"""What every daemon fixture offers, and the address/AS plan shared by configs and tests.
+"""What every daemon offers (process, config for a list of neighbors, RIB through its CLI), and
+the address/AS plan of the library's shared lab.
 
-Each daemon runs in the daemon namespace bound to its own address pair (``10.99.<n>.2x`` and
-``fd99:<n>::2x``) and is configured for exact bgpwire-side neighbor addresses
-(``10.99.<n>.1x`` ...), so a session that comes up proves bgpwire bound that source address.
+One class per daemon (:mod:`frr`, :mod:`gobgp`, :mod:`bird`) serves both interop suites: the
+announcer's tests configure it with a list of :class:`Neighbor`; the library's lab daemons
+(:class:`LabDaemon`) take their addresses from a :class:`Plan` and write configs of their own.
+
+In the shared lab each daemon runs in the daemon namespace bound to its own address pair
+(``10.99.<n>.2x`` and ``fd99:<n>::2x``) and is configured for exact bgpwire-side neighbor
+addresses (``10.99.<n>.1x`` ...), so a session that comes up proves bgpwire bound that source
+address.
 """
 
 from __future__ import annotations
 
+import shutil
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from tests.interop.netns import Topology
-from tests.interop.procs import DaemonProcess, RibEntry, listening, wait_for
+from tests.interop.procs import DaemonProcess, RibEntry, Route, Watched, listening, wait_for
 
 BGPWIRE_AS = 65010
+ROUTER_AS = 65010
+"""A daemon's AS unless told otherwise (every router of the announcer's tests)."""
 PRIMARY_HOST = 1
 """The first address of bgpwire's namespace: what an unbound socket would use as source."""
 
@@ -29,11 +39,130 @@ SLOT_STRIDE = 50
 MED = 42
 LOCAL_VALUE = 7
 """Daemon-originated routes carry community ``<daemon AS>:7`` and large ``<AS>:7:7``."""
+LISTEN_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbor:
+    """The far end of one session as a daemon sees it: its address and AS, and who connects."""
+
+    address: str
+    asn: int
+    passive: bool = True
+    """The daemon only accepts (the far end connects); otherwise the daemon connects too."""
+    port: int = 179
+    """The far end's port when the daemon connects."""
+    local: str | None = None
+    """The daemon's own address for this session, when not its main one (it must be one of
+    the daemon's ``extra_addresses``)."""
+    extended_next_hop: bool = False
+    """FRR only: offer RFC 8950 (IPv4 routes with an IPv6 next hop) on this session."""
+    password: str | None = None
+    """FRR only: TCP-MD5 (RFC 2385) on this session."""
+
+
+class Daemon(Watched, ABC):
+    """A BGP daemon in ``namespace``: started with its config, stopped, asked through its CLI.
+
+    The default config (:meth:`write_config` of each daemon) has one session per
+    :class:`Neighbor`; subclasses with other needs write their own.
+    """
+
+    name: ClassVar[str]
+    binaries: ClassVar[tuple[str, ...]]
+    """The programs the daemon and its CLI need."""
+    port: int = 179
+    """Where the daemon listens."""
+
+    def __init__(self, namespace: str, workdir: Path, address4: str, address6: str,
+                 neighbors: Sequence[Neighbor] = (), *, graceful_restart: bool = False,
+                 asn: int = ROUTER_AS, extra_addresses: Sequence[str] = ()) -> None:
+        self.namespace = namespace
+        self.workdir = workdir
+        self.address4 = address4
+        self.address6 = address6
+        self.neighbors = list(neighbors)
+        self.graceful_restart = graceful_restart
+        self.asn = asn
+        self.extra_addresses = list(extra_addresses)
+        """More addresses the daemon listens on (for :attr:`Neighbor.local`)."""
+        workdir.mkdir(parents=True, exist_ok=True)
+        workdir.chmod(0o755)
+        self.process = DaemonProcess(self.name, workdir / f"{self.name}.log", self.argv())
+
+    @classmethod
+    def missing_binaries(cls) -> list[str]:
+        return [binary for binary in cls.binaries if shutil.which(binary) is None]
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def argv(self) -> list[str]:
+        """The command line (run under ``ip netns exec``)."""
+
+    @abstractmethod
+    def write_config(self) -> None: ...
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+    def start(self) -> None:
+        self.write_config()
+        self.process.start(self.namespace, self.env())
+
+    @property
+    def own_addresses(self) -> list[str]:
+        """Every address the daemon binds: its main pair and its ``extra_addresses``."""
+        return [self.address4, self.address6, *self.extra_addresses]
+
+    def local_for(self, peer: Neighbor) -> str:
+        """The daemon's own address on the session with ``peer``."""
+        if peer.local is not None:
+            return peer.local
+        return self.address6 if ":" in peer.address else self.address4
+
+    def ready_addresses(self) -> list[str]:
+        """Where the daemon must listen before a test may start: where its passive
+        neighbors connect to."""
+        return sorted({self.local_for(peer) for peer in self.neighbors if peer.passive})
+
+    def wait_ready(self) -> None:
+        for address in self.ready_addresses():
+            wait_for(f"{self.name} listening on [{address}]:{self.port}",
+                     partial(listening, self.namespace, address, self.port), self.process,
+                     LISTEN_TIMEOUT)
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    # --- queries ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def established(self, neighbor: str) -> bool:
+        """Whether the session with ``neighbor`` is Established."""
+
+    @abstractmethod
+    def entries(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
+        """The valid routes learned from ``neighbor`` for ``afi`` ("ipv4"/"ipv6"), by prefix,
+        with every attribute the tests look at."""
+
+    def routes(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
+        """:meth:`entries` as the library's tests compare them: without LOCAL_PREF, which
+        BIRD sets on every route it imports (they check it on their own where it matters)."""
+        return {prefix: replace(entry, local_pref=None)
+                for prefix, entry in self.entries(afi, neighbor).items()}
+
+    def announced(self, afi: str, neighbor: str) -> dict[str, Route]:
+        """:meth:`entries` as the announcer's tests compare them (:class:`Route`)."""
+        return {prefix: Route.of(entry) for prefix, entry in self.entries(afi, neighbor).items()}
+
+    def all_announced(self, neighbor: str) -> dict[str, Route]:
+        return {**self.announced("ipv4", neighbor), **self.announced("ipv6", neighbor)}
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Host numbers (last octet / last group) and AS of one daemon."""
+    """Host numbers (last octet / last group) and AS of one daemon of the shared lab."""
 
     asn: int
     daemon_host: int
@@ -43,28 +172,19 @@ class Plan:
     """Selects the prefixes the daemon originates: 198.51.100.<index>/32, 2001:db8:<index>::/48."""
 
 
-class Daemon(ABC):
-    """A running daemon and the queries the tests need."""
+class LabDaemon(Daemon):
+    """A daemon of the library's lab: addresses and AS from its :class:`Plan`, routes of its
+    own to originate, and the queries the library's tests need."""
 
-    name: ClassVar[str]
     plan: ClassVar[Plan]
-    listen_timeout: ClassVar[float] = 15.0
 
     def __init__(self, topology: Topology, workdir: Path) -> None:
         self.topology = topology
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.process = DaemonProcess(self.name, workdir / f"{self.name}.log", self.argv())
+        addresses = topology.addresses
+        super().__init__(topology.side_b, workdir, addresses.v4(self.plan.daemon_host),
+                         addresses.v6(self.plan.daemon_host), asn=self.plan.asn)
 
     # --- addresses ----------------------------------------------------------------------------
-
-    @property
-    def address4(self) -> str:
-        return self.topology.addresses.v4(self.plan.daemon_host)
-
-    @property
-    def address6(self) -> str:
-        return self.topology.addresses.v6(self.plan.daemon_host)
 
     @property
     def peer4(self) -> str:
@@ -102,44 +222,13 @@ class Daemon(ABC):
         return f"{self.plan.asn}:{LOCAL_VALUE}:{LOCAL_VALUE}"
 
     @property
-    @abstractmethod
     def originated6_next_hop(self) -> str:
-        """The next hop bgpwire sees on the IPv6 route over the IPv4 session."""
+        """The next hop bgpwire sees on the IPv6 route over the IPv4 session: each lab config
+        sets the daemon's own IPv6 address."""
+        return self.address6
 
-    # --- life cycle ---------------------------------------------------------------------------
-
-    @abstractmethod
-    def argv(self) -> list[str]:
-        """The command line (run under ``ip netns exec``)."""
-
-    @abstractmethod
-    def write_config(self) -> None: ...
-
-    def env(self) -> dict[str, str]:
-        return {}
-
-    def start(self) -> None:
-        self.write_config()
-        self.process.start(self.topology.side_b, self.env())
-
-    def wait_ready(self) -> None:
-        for address in (self.address4, self.address6):
-            wait_for(f"{self.name} listening on [{address}]:179",
-                     partial(listening, self.topology.side_b, address),
-                     self.process, self.listen_timeout)
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    # --- queries ------------------------------------------------------------------------------
-
-    @abstractmethod
-    def established(self, neighbor: str) -> bool:
-        """Whether the session with bgpwire at ``neighbor`` is Established."""
-
-    @abstractmethod
-    def routes(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
-        """The routes learned from ``neighbor`` for ``afi`` ("ipv4"/"ipv6"), by prefix."""
+    def ready_addresses(self) -> list[str]:
+        return [self.address4, self.address6]
 
     def expected_from_daemon(self, afi: str) -> RibEntry:
         """The route this daemon originates towards bgpwire, as bgpwire should receive it."""

@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, Plan
+from tests.interop.daemons import BGPWIRE_AS, MED, LabDaemon, Plan
 from tests.interop.procs import RibEntry
 
 
-class ExaBGP(Daemon):
+class ExaBGP(LabDaemon):
     name: ClassVar[str] = "exabgp"
+    binaries: ClassVar[tuple[str, ...]] = ("exabgp",)
     plan: ClassVar[Plan] = Plan(asn=65001, daemon_host=24, peer_host=14, index=1)
-
-    @property
-    def originated6_next_hop(self) -> str:
-        return self.address6  # given in the static route
 
     @property
     def journal(self) -> str:
@@ -93,7 +90,7 @@ class ExaBGP(Daemon):
                 state = message["neighbor"].get("state")
         return state == "up"
 
-    def routes(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
+    def entries(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
         """Replays the journal: announcements, withdrawals, a session going down clears all."""
         family = f"{afi} unicast"
         result: dict[str, RibEntry] = {}

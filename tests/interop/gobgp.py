@@ -3,105 +3,114 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
-from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, Plan
+from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, LabDaemon, Neighbor, Plan
+from tests.interop.netns import Topology
 from tests.interop.procs import RibEntry, run_cli, wait_for
 
 ESTABLISHED = 6
 
 
 class GoBGP(Daemon):
+    """gobgpd with every neighbor passive."""
+
     name: ClassVar[str] = "gobgp"
-    plan: ClassVar[Plan] = Plan(asn=65002, daemon_host=22, peer_host=12, index=2)
+    binaries: ClassVar[tuple[str, ...]] = ("gobgpd", "gobgp")
 
     @property
     def socket(self) -> str:
         return f"unix://{self.workdir / 'gobgpd.sock'}"
-
-    @property
-    def originated6_next_hop(self) -> str:
-        return self.address6  # the next hop given to `global rib add`
 
     def argv(self) -> list[str]:
         return ["gobgpd", "-f", str(self.workdir / "gobgpd.toml"), "-t", "toml",
                 "--api-hosts", self.socket, "--pprof-disable", "-p"]
 
     def write_config(self) -> None:
-        parts = [
-            "[global.config]",
-            f"  as = {self.plan.asn}",
-            f'  router-id = "{self.address4}"',
-            "  port = 179",
-            f'  local-address-list = ["{self.address4}", "{self.address6}"]',
-        ]
-        sessions = [(self.peer6, self.address6), *((a, self.address4) for a in self.slots4)]
-        for neighbor, local in sessions:
-            parts += [
-                "[[neighbors]]",
-                "  [neighbors.config]",
-                f'    neighbor-address = "{neighbor}"',
-                f"    peer-as = {BGPWIRE_AS}",
-                "  [neighbors.transport.config]",
-                f'    local-address = "{local}"',
-                "    passive-mode = true",
-                "  [neighbors.timers.config]",
-                "    idle-hold-time-after-reset = 1",
-            ]
+        locals_ = ", ".join(f'"{address}"' for address in self.own_addresses)
+        parts = ["[global.config]", f"  as = {self.asn}", f'  router-id = "{self.address4}"',
+                 "  port = 179", f"  local-address-list = [{locals_}]"]
+        for peer in self.neighbors:
+            parts += ["[[neighbors]]", "  [neighbors.config]",
+                      f'    neighbor-address = "{peer.address}"', f"    peer-as = {peer.asn}",
+                      "  [neighbors.transport.config]",
+                      f'    local-address = "{self.local_for(peer)}"',
+                      "    passive-mode = true",
+                      "  [neighbors.timers.config]", "    idle-hold-time-after-reset = 1"]
+            if self.graceful_restart:
+                parts += ["  [neighbors.graceful-restart.config]", "    enabled = true",
+                          "    restart-time = 120"]
             for family in ("ipv4-unicast", "ipv6-unicast"):
-                parts += ["  [[neighbors.afi-safis]]",
-                          "    [neighbors.afi-safis.config]",
+                parts += ["  [[neighbors.afi-safis]]", "    [neighbors.afi-safis.config]",
                           f'      afi-safi-name = "{family}"']
+                if self.graceful_restart:
+                    parts += ["    [neighbors.afi-safis.mp-graceful-restart.config]",
+                              "      enabled = true"]
         (self.workdir / "gobgpd.toml").write_text("\n".join(parts) + "\n")
 
     def start(self) -> None:
+        """Returns once the API answers (the CLI fails before)."""
         super().start()
         wait_for("gobgp API", lambda: self.cli("global") is not None, self.process)
-        for afi, prefix, hop in (("ipv4", self.originated4, self.address4),
-                                 ("ipv6", self.originated6, self.address6)):
-            self.cli("global", "rib", "add", "-a", afi, prefix, "nexthop", hop,
-                     "med", str(MED), "community", self.community,
-                     "large-community", self.large_community, json_out=False)
 
     # --- queries ------------------------------------------------------------------------------
 
     def cli(self, *args: str, json_out: bool = True) -> Any:
+        """``gobgp`` with ``args``: its JSON (``None`` for no output), or its text."""
         argv = ["gobgp", "--target", self.socket, *args]
-        out = run_cli([*argv, "-j"] if json_out else argv)
-        return json.loads(out) if json_out and out.strip() else out
+        if not json_out:
+            return run_cli(argv)
+        out = run_cli([*argv, "-j"])
+        return json.loads(out) if out.strip() else None
 
     def established(self, neighbor: str) -> bool:
-        info = self.cli("neighbor", neighbor)
+        info = self.cli("neighbor", neighbor) or {}
         return bool(info.get("state", {}).get("session_state") == ESTABLISHED)
 
-    def routes(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
-        table = self.cli("neighbor", neighbor, "adj-in", "-a", afi)
-        result: dict[str, RibEntry] = {}
-        for prefix, paths in (table or {}).items():
-            for path in paths:
-                result[prefix] = _entry(prefix, path)
-        return result
+    def entries(self, afi: str, neighbor: str) -> dict[str, RibEntry]:
+        table = self.cli("neighbor", neighbor, "adj-in", "-a", afi) or {}
+        return {prefix: _entry(prefix, paths[0]) for prefix, paths in table.items() if paths}
 
 
 def _entry(prefix: str, path: dict[str, Any]) -> RibEntry:
     asns: tuple[int, ...] = ()
     next_hop = ""
-    med = None
+    med = local_pref = None
     communities: frozenset[str] = frozenset()
     large: frozenset[str] = frozenset()
     for attr in path.get("attrs", []):
         kind = attr.get("type")
         if kind == 2:
             asns = tuple(asn for seg in attr.get("as_paths", []) for asn in seg.get("asns", []))
-        elif kind == 3:
-            next_hop = str(attr["nexthop"])
+        elif kind in (3, 14):
+            next_hop = str(attr.get("nexthop", ""))
         elif kind == 4:
             med = int(attr["metric"])
+        elif kind == 5:
+            local_pref = int(attr["value"])
         elif kind == 8:
             communities = frozenset(f"{c >> 16}:{c & 0xFFFF}" for c in attr["communities"])
-        elif kind == 14:
-            next_hop = str(attr.get("nexthop", ""))
         elif kind == 32:
             large = frozenset(f"{v['ASN']}:{v['LocalData1']}:{v['LocalData2']}"
                               for v in attr["value"])
-    return RibEntry(prefix, next_hop, asns, med, communities, large)
+    return RibEntry(prefix, next_hop, asns, med, communities, large, local_pref)
+
+
+class LabGoBGP(LabDaemon, GoBGP):
+    """The shared lab's GoBGP: a passive neighbor for each of bgpwire's addresses, and routes
+    of its own added through the API."""
+
+    plan: ClassVar[Plan] = Plan(asn=65002, daemon_host=22, peer_host=12, index=2)
+
+    def __init__(self, topology: Topology, workdir: Path) -> None:
+        super().__init__(topology, workdir)
+        self.neighbors = [Neighbor(address, BGPWIRE_AS) for address in (self.peer6, *self.slots4)]
+
+    def start(self) -> None:
+        super().start()
+        for afi, prefix, hop in (("ipv4", self.originated4, self.address4),
+                                 ("ipv6", self.originated6, self.address6)):
+            self.cli("global", "rib", "add", "-a", afi, prefix, "nexthop", hop,
+                     "med", str(MED), "community", self.community,
+                     "large-community", self.large_community, json_out=False)

@@ -30,6 +30,24 @@ class RibEntry:
     med: int | None = None
     communities: frozenset[str] = frozenset()
     large_communities: frozenset[str] = frozenset()
+    local_pref: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route a router holds from the announcer, reduced to what the announcer's tests
+    compare (their routes' AS path and MED are the announcer's business, not the router's)."""
+
+    prefix: str
+    next_hop: str
+    local_pref: int | None = None
+    communities: frozenset[str] = frozenset()
+    large_communities: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, entry: RibEntry) -> Route:
+        return cls(entry.prefix, entry.next_hop, entry.local_pref, entry.communities,
+                   entry.large_communities)
 
 
 class DaemonDied(AssertionError):
@@ -87,6 +105,18 @@ class DaemonProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class Watched:
+    """Something with a process that must stay alive while a test waits on it."""
+
+    process: DaemonProcess
+
+    def check_alive(self) -> None:
+        self.process.check_alive()
+
+    def log_tail(self) -> str:
+        return self.process.log_tail()
 
 
 def wait_for(

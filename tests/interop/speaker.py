@@ -31,7 +31,7 @@ from bgpwire import (
 from bgpwire.aio import PeerSession, TransportOptions
 from bgpwire.families import IPV4_UNICAST
 from bgpwire.fsm import Event, PeerConfig, SessionDown, SessionEstablished, UpdateReceived
-from tests.interop.daemons import BGPWIRE_AS, PRIMARY_HOST, Daemon
+from tests.interop.daemons import BGPWIRE_AS, PRIMARY_HOST, LabDaemon
 from tests.interop.procs import RibEntry
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ ROUTES6 = ("2001:db8:100::/48", "2001:db8:101:1::/64")
 ESTABLISH_TIMEOUT = 10.0
 
 
-def peer_config(daemon: Daemon, **overrides: Any) -> PeerConfig:
+def peer_config(daemon: LabDaemon, **overrides: Any) -> PeerConfig:
     """bgpwire's side of the session with ``daemon``; short timers for tests."""
     settings: dict[str, Any] = {
         "local_as": BGPWIRE_AS,
@@ -179,7 +179,7 @@ def down(events: list[Event]) -> SessionDown | None:
 
 @asynccontextmanager
 async def session_with(
-    daemon: Daemon,
+    daemon: LabDaemon,
     remote: str | None = None,
     local: str | None = None,
     config: PeerConfig | None = None,

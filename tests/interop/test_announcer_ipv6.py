@@ -24,12 +24,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    BIRDRouter,
-    FRRRouter,
-    GoBGPRouter,
-    Neighbor,
-    Route,
-    Router,
     advertisement,
     bgp_peer,
     lab_fixture,
@@ -42,6 +36,11 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.bird import BIRD
+from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.frr import FRR
+from tests.interop.gobgp import GoBGP
+from tests.interop.procs import Route
 
 pytestmark = pytest.mark.interop
 
@@ -57,12 +56,12 @@ lab = lab_fixture("6", [], HOSTS.values())
 
 @pytest.fixture(scope="module")
 def routers(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, Router]]:
+        dict[str, Daemon]]:
     for name in HOSTS:
         require_daemon(name)
     work = tmp_path_factory.mktemp("ipv6-transport")
-    made: dict[str, Router] = {}
-    for name, cls in (("frr", FRRRouter), ("gobgp", GoBGPRouter), ("bird", BIRDRouter)):
+    made: dict[str, Daemon] = {}
+    for name, cls in (("frr", FRR), ("gobgp", GoBGP), ("bird", BIRD)):
         host = HOSTS[name]
         made[name] = cls(lab.router_ns, work / name, lab.addresses.v4(host),
                          lab.addresses.v6(host),
@@ -84,7 +83,7 @@ def manifests(lab: AnnouncerLab, names: list[str]) -> list[dict[str, Any]]:
 
 
 def test_ipv4_routes_over_ipv6_sessions_with_extended_next_hop_or_none(
-    lab: AnnouncerLab, routers: dict[str, Router], tmp_path: Path
+    lab: AnnouncerLab, routers: dict[str, Daemon], tmp_path: Path
 ) -> None:
     config = tmp_path / "metallb.yaml"
     write_manifests(config, manifests(lab, list(HOSTS)))
@@ -108,7 +107,7 @@ def test_ipv4_routes_over_ipv6_sessions_with_extended_next_hop_or_none(
 
 
 def test_ipv4_routes_over_an_ipv6_session_with_a_configured_next_hop(
-    lab: AnnouncerLab, routers: dict[str, Router], tmp_path: Path
+    lab: AnnouncerLab, routers: dict[str, Daemon], tmp_path: Path
 ) -> None:
     bird = routers["bird"]
     config = tmp_path / "metallb.yaml"
@@ -126,5 +125,5 @@ def test_ipv4_routes_over_an_ipv6_session_with_a_configured_next_hop(
         assert announcer.session("bird")["not_sent"] == []
 
 
-def _holds(router: Router, neighbor: str, want: dict[str, Route]) -> bool:
-    return router.all_routes(neighbor) == want
+def _holds(router: Daemon, neighbor: str, want: dict[str, Route]) -> bool:
+    return router.all_announced(neighbor) == want

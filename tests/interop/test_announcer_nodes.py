@@ -22,9 +22,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    FRRRouter,
-    Neighbor,
-    Route,
     advertisement,
     bgp_peer,
     lab_fixture,
@@ -37,6 +34,9 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.daemons import Neighbor
+from tests.interop.frr import FRR
+from tests.interop.procs import Route
 
 pytestmark = pytest.mark.interop
 
@@ -49,16 +49,16 @@ lab = lab_fixture("n", [host for host, _ in NODES.values()], [FRR_HOST], scope="
 
 
 @pytest.fixture
-def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
+def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRR]:
     require_daemon("frr")
     neighbors = [Neighbor(lab.addresses.v4(host), asn) for host, asn in NODES.values()]
-    router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("nodes-frr"),
+    router = FRR(lab.router_ns, tmp_path_factory.mktemp("nodes-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST), neighbors)
     with started(router):
         yield router
 
 
-def manifests(lab: AnnouncerLab, frr: FRRRouter) -> list[dict[str, Any]]:
+def manifests(lab: AnnouncerLab, frr: FRR) -> list[dict[str, Any]]:
     peers = [bgp_peer(f"to-frr-{name[-1]}", my_asn=asn, peer_asn=ROUTER_AS,
                       peer_address=frr.address4, source_address=lab.addresses.v4(host),
                       node_labels={"kubernetes.io/hostname": name})
@@ -69,7 +69,7 @@ def manifests(lab: AnnouncerLab, frr: FRRRouter) -> list[dict[str, Any]]:
 
 
 def test_per_node_peers_with_one_peer_address(
-    lab: AnnouncerLab, frr: FRRRouter, tmp_path: Path
+    lab: AnnouncerLab, frr: FRR, tmp_path: Path
 ) -> None:
     config = tmp_path / "metallb.yaml"
     write_manifests(config, manifests(lab, frr))
@@ -109,5 +109,5 @@ def _service_ips(announcer: Announcer) -> tuple[str, ...] | None:
     return tuple(ips) if len(ips) == 2 else None
 
 
-def _holds(frr: FRRRouter, neighbor: str, want: dict[str, Route]) -> bool:
-    return frr.all_routes(neighbor) == want
+def _holds(frr: FRR, neighbor: str, want: dict[str, Route]) -> bool:
+    return frr.all_announced(neighbor) == want

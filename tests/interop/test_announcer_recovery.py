@@ -27,9 +27,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    FRRRouter,
-    Neighbor,
-    Route,
     advertisement,
     bgp_peer,
     lab_fixture,
@@ -41,6 +38,9 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.daemons import Neighbor
+from tests.interop.frr import FRR
+from tests.interop.procs import Route
 
 pytestmark = pytest.mark.interop
 
@@ -57,14 +57,14 @@ SERVICES = {"web": ("198.51.100.10", "2001:db8:100::10"),
 lab = lab_fixture("c", [KILL_SOURCE, CLEAR_SOURCE], [FRR_HOST])
 
 
-def _frr(lab: AnnouncerLab, workdir: Path, source_host: int) -> FRRRouter:
+def _frr(lab: AnnouncerLab, workdir: Path, source_host: int) -> FRR:
     require_daemon("frr")
-    return FRRRouter(lab.router_ns, workdir, lab.addresses.v4(FRR_HOST),
+    return FRR(lab.router_ns, workdir, lab.addresses.v4(FRR_HOST),
                      lab.addresses.v6(FRR_HOST),
                      [Neighbor(lab.addresses.v4(source_host), EBGP_AS)])
 
 
-def manifests(frr: FRRRouter, lab: AnnouncerLab, source_host: int) -> list[dict[str, Any]]:
+def manifests(frr: FRR, lab: AnnouncerLab, source_host: int) -> list[dict[str, Any]]:
     return [
         node(),
         pool("dual", "198.51.100.0/24", "2001:db8:100::/120"),
@@ -86,8 +86,8 @@ def expected(lab: AnnouncerLab, source_host: int) -> dict[str, Route]:
     return routes
 
 
-def _holds_exactly(frr: FRRRouter, neighbor: str, want: dict[str, Route]) -> bool:
-    return frr.all_routes(neighbor) == want
+def _holds_exactly(frr: FRR, neighbor: str, want: dict[str, Route]) -> bool:
+    return frr.all_announced(neighbor) == want
 
 
 def _established_after_a_loss(announcer: Announcer) -> dict[str, Any] | None:
@@ -97,7 +97,7 @@ def _established_after_a_loss(announcer: Announcer) -> dict[str, Any] | None:
 
 
 def _recovers(lab: AnnouncerLab, tmp_path: Path, source_host: int,
-              disrupt: Callable[[FRRRouter, Announcer], None]) -> dict[str, Any]:
+              disrupt: Callable[[FRR, Announcer], None]) -> dict[str, Any]:
     """Run the announcer towards a fresh FRR until FRR holds every route, ``disrupt``, then
     wait for the same routes and an Established session; the session's status entry."""
     neighbor = lab.addresses.v4(source_host)
@@ -134,7 +134,7 @@ def _refused(announcer: Announcer) -> bool:
         "connection failed:")
 
 
-def _kill_and_restart(frr: FRRRouter, announcer: Announcer) -> None:
+def _kill_and_restart(frr: FRR, announcer: Announcer) -> None:
     """SIGKILL bgpd (the only FRR daemon here: no zebra); start it on the same files once
     the announcer has seen a connection attempt refused (a router that takes a while to come
     back: each refusal made bgpwire wait longer before the next attempt)."""
@@ -148,7 +148,7 @@ def _kill_and_restart(frr: FRRRouter, announcer: Announcer) -> None:
     frr.wait_ready()
 
 
-def _clear_session(frr: FRRRouter, announcer: Announcer, neighbor: str) -> None:
+def _clear_session(frr: FRR, announcer: Announcer, neighbor: str) -> None:
     """``clear bgp *`` and wait until FRR counts the dropped connection (so the wait for
     recovery cannot be satisfied by the session as it was before)."""
     dropped = int(frr.neighbor_info(neighbor).get("connectionsDropped", 0))

@@ -36,11 +36,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    BIRDRouter,
-    FRRRouter,
-    GoBGPRouter,
-    Neighbor,
-    Router,
     advertisement,
     bgp_peer,
     lab_fixture,
@@ -53,6 +48,10 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.bird import BIRD
+from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.frr import FRR
+from tests.interop.gobgp import GoBGP
 
 pytestmark = pytest.mark.interop
 
@@ -65,14 +64,14 @@ connections it accepts for about 5 s after a graceful-restart session loss (seen
 ``idle-hold-time-after-reset = 1``), so each GoBGP case costs some 6 s, and a SIGTERM with
 ``--on-stop graceful`` looks to the router like the crash (the TCP connection ends, no
 NOTIFICATION)."""
-ROUTER_CLASSES: dict[str, type[Router]] = {
-    "frr": FRRRouter, "gobgp": GoBGPRouter, "bird": BIRDRouter}
+ROUTER_CLASSES: dict[str, type[Daemon]] = {
+    "frr": FRR, "gobgp": GoBGP, "bird": BIRD}
 
 
 lab = lab_fixture("g", sorted(SOURCES.values()), sorted(ROUTER_HOSTS.values()))
 
 
-def _router(name: str, lab: AnnouncerLab, workdir: Path) -> Iterator[Router]:
+def _router(name: str, lab: AnnouncerLab, workdir: Path) -> Iterator[Daemon]:
     """One graceful-restart helper with a passive neighbor per test session against it."""
     require_daemon(name)
     neighbors = [Neighbor(lab.addresses.v4(host), EBGP_AS)
@@ -85,21 +84,21 @@ def _router(name: str, lab: AnnouncerLab, workdir: Path) -> Iterator[Router]:
 
 
 @pytest.fixture(scope="module")
-def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Router]:
+def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     yield from _router("frr", lab, tmp_path_factory.mktemp("restart-frr"))
 
 
 @pytest.fixture(scope="module")
-def gobgp(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Router]:
+def gobgp(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     yield from _router("gobgp", lab, tmp_path_factory.mktemp("restart-gobgp"))
 
 
 @pytest.fixture(scope="module")
-def bird(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Router]:
+def bird(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     yield from _router("bird", lab, tmp_path_factory.mktemp("restart-bird"))
 
 
-def manifests(router: Router, lab: AnnouncerLab, source_host: int,
+def manifests(router: Daemon, lab: AnnouncerLab, source_host: int,
               services: list[str]) -> list[dict[str, Any]]:
     """Services get fresh addresses from the pool: after the restart only the state file
     (and determinism) can give them the same ones. ``connectTime`` 1 s: GoBGP closes the
@@ -120,13 +119,13 @@ Snapshot = dict[str, bool]
 """Prefix to "stale" for every route the router holds from the announcer."""
 
 
-def snapshot(router: Router, neighbor: str) -> Snapshot:
+def snapshot(router: Daemon, neighbor: str) -> Snapshot:
     """The router's whole table from ``neighbor``, stale or not (see the module doc)."""
-    if isinstance(router, FRRRouter):
+    if isinstance(router, FRR):
         return {prefix: bool(path.get("stale", False))
                 for afi in ("ipv4", "ipv6")
                 for prefix, path in router.paths_from(afi, neighbor).items()}
-    if isinstance(router, GoBGPRouter):
+    if isinstance(router, GoBGP):
         # The global table, not ``neighbor X adj-in``: the CLI answers an empty adj-in of a
         # session that is not up with an error instead of an empty table.
         result = {}
@@ -136,16 +135,16 @@ def snapshot(router: Router, neighbor: str) -> Snapshot:
                     if path.get("neighbor-ip") == neighbor:
                         result[prefix] = bool(path.get("stale", False))
         return result
-    if isinstance(router, BIRDRouter):
-        info = router.birdc("show", "protocols", "all", router.protocol(neighbor))
+    if isinstance(router, BIRD):
+        info = router.birdc("show", "protocols", "all", router.protocol_for(neighbor))
         restarting = "Neighbor graceful restart active" in info
-        return dict.fromkeys(router.all_routes(neighbor), restarting)
+        return dict.fromkeys(router.all_announced(neighbor), restarting)
     raise TypeError(f"router {router.name}: no way to read its table")
 
 
-def sessions_lost(router: Router, neighbor: str) -> int | None:
+def sessions_lost(router: Daemon, neighbor: str) -> int | None:
     """How many times the session with ``neighbor`` went down, where the router counts it."""
-    if isinstance(router, FRRRouter):
+    if isinstance(router, FRR):
         return int(router.neighbor_info(neighbor).get("connectionsDropped", 0))
     return None
 
@@ -154,7 +153,7 @@ def sessions_lost(router: Router, neighbor: str) -> int | None:
 class Watcher:
     """A thread reading the router's table from one neighbor as fast as its CLI answers."""
 
-    router: Router
+    router: Daemon
     neighbor: str
     snapshots: list[Snapshot] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -197,7 +196,7 @@ def _fresh(watcher: Watcher, want: set[str]) -> bool:
     return set(taken) == want and not any(taken.values())
 
 
-def _restart_keeps_routes(router: Router, lab: AnnouncerLab, tmp_path: Path, *,
+def _restart_keeps_routes(router: Daemon, lab: AnnouncerLab, tmp_path: Path, *,
                           source_host: int, stop: Callable[[Announcer], None],
                           before: list[str], after: list[str]) -> None:
     who = router.name
@@ -274,7 +273,7 @@ def test_graceful_restart_keeps_routes(
 
 
 def test_sigterm_with_withdraw_removes_routes_at_once(
-    lab: AnnouncerLab, frr: Router, tmp_path: Path
+    lab: AnnouncerLab, frr: Daemon, tmp_path: Path
 ) -> None:
     """``--on-stop withdraw`` on a graceful-restart session: FRR must not keep the routes
     as stale ones (MetalLB users choose this to move traffic away before a node goes)."""

@@ -30,10 +30,6 @@ from tests.interop.announcer import (
     ROUTERS,
     Announcer,
     AnnouncerLab,
-    FRRRouter,
-    Neighbor,
-    Route,
-    Router,
     advertisement,
     bgp_peer,
     lab_fixture,
@@ -46,6 +42,9 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.frr import FRR
+from tests.interop.procs import Route
 
 pytestmark = pytest.mark.interop
 
@@ -81,11 +80,11 @@ lab = lab_fixture("r", [host for pair in SOURCE_HOSTS.values() for host in pair]
 
 @pytest.fixture(scope="module")
 def routers(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, Router]]:
+        dict[str, Daemon]]:
     """Every installed router, each expecting the announcer's iBGP and eBGP source."""
     work = tmp_path_factory.mktemp("announcer-routers")
     work.chmod(0o755)
-    made: dict[str, Router] = {}
+    made: dict[str, Daemon] = {}
     for name, cls in ROUTERS.items():
         if missing_binaries(name):
             continue
@@ -103,7 +102,7 @@ def ebgp_address(lab: AnnouncerLab, name: str) -> str:
     return lab.addresses.v4(EBGP_ROUTER_HOSTS[name])
 
 
-def manifests(router: Router, lab: AnnouncerLab, services: Services,
+def manifests(router: Daemon, lab: AnnouncerLab, services: Services,
               block_community: str = BLOCK_COMMUNITY) -> list[dict[str, Any]]:
     ibgp, ebgp = (lab.addresses.v4(host) for host in SOURCE_HOSTS[router.name])
     return [
@@ -145,7 +144,7 @@ def expected(services: Services, next_hop4: str, next_hop6: str, internal: bool,
     return routes
 
 
-def _router(routers: dict[str, Router], name: str) -> Router:
+def _router(routers: dict[str, Daemon], name: str) -> Daemon:
     if name not in routers:
         pytest.fail(f"{name} is not installed (missing {', '.join(missing_binaries(name))})")
     return routers[name]
@@ -153,7 +152,7 @@ def _router(routers: dict[str, Router], name: str) -> Router:
 
 @pytest.mark.parametrize("name", list(ROUTERS))
 def test_dual_stack_service_routes_follow_the_files(
-    name: str, lab: AnnouncerLab, routers: dict[str, Router], tmp_path: Path
+    name: str, lab: AnnouncerLab, routers: dict[str, Daemon], tmp_path: Path
 ) -> None:
     router = _router(routers, name)
     ibgp, ebgp = (lab.addresses.v4(host) for host in SOURCE_HOSTS[name])
@@ -221,7 +220,7 @@ def test_dual_stack_service_routes_follow_the_files(
         after = {s["name"]: (s["state"], s["uptime"]) for s in announcer.status()["sessions"]}
         assert all(state == "Established" and uptime > uptimes[name]
                    for name, (state, uptime) in after.items()), (uptimes, after)
-        if isinstance(router, FRRRouter):
+        if isinstance(router, FRR):
             for source in (ibgp, ebgp):
                 info = router.neighbor_info(source)
                 assert info.get("connectionsDropped") == 0, info
@@ -232,15 +231,15 @@ def _refused(announcer: Announcer) -> dict[str, Any] | None:
     return config if config["valid"] is False and config["failed_reloads"] else None
 
 
-def _holds_exactly(router: Router, neighbor: str, want: dict[str, Route]) -> bool:
-    return router.all_routes(neighbor) == want
+def _holds_exactly(router: Daemon, neighbor: str, want: dict[str, Route]) -> bool:
+    return router.all_announced(neighbor) == want
 
 
 def _host_prefixes(services: Services) -> set[str]:
     return {str(ip_network(address)) for pair in services.values() for address in pair}
 
 
-def _stamps(router: Router, neighbor: str) -> dict[str, int] | None:
+def _stamps(router: Daemon, neighbor: str) -> dict[str, int] | None:
     """When FRR last changed each route from ``neighbor`` (whole seconds); ``None`` for the
     other routers, whose tables show no such time.
 
@@ -248,17 +247,17 @@ def _stamps(router: Router, neighbor: str) -> dict[str, int] | None:
     derives it from two clocks, so a stamp read twice may differ by one second. Waiting
     :data:`STAMP_GAP` before reading makes any route received after the read at least two
     seconds newer than its stamp, which an unchanged route never is."""
-    if not isinstance(router, FRRRouter):
+    if not isinstance(router, FRR):
         return None
     time.sleep(STAMP_GAP)
     return router.update_stamps(neighbor)
 
 
-def _assert_untouched(router: Router, neighbor: str, stamps: dict[str, int] | None,
+def _assert_untouched(router: Daemon, neighbor: str, stamps: dict[str, int] | None,
                       prefixes: set[str]) -> None:
     """Routes the edit does not concern were not sent again (FRR: the same stamp, give or
     take the one second of :func:`_stamps`)."""
-    if stamps is None or not isinstance(router, FRRRouter):
+    if stamps is None or not isinstance(router, FRR):
         return
     now = router.update_stamps(neighbor)
     changed = sorted(p for p in prefixes

@@ -34,10 +34,6 @@ from tests.interop.announcer import (
     HOST_NODE_V6,
     ROUTER_AS,
     Announcer,
-    FRRRouter,
-    Neighbor,
-    Route,
-    Router,
     advertisement,
     bgp_peer,
     node,
@@ -51,6 +47,9 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.frr import FRR
+from tests.interop.procs import Route
 
 pytestmark = pytest.mark.interop
 
@@ -71,10 +70,10 @@ def host() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def frr(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
+def frr(host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRR]:
     require_daemon("frr")
     work = tmp_path_factory.mktemp("samehost")
-    router = FRRRouter(host, work / "frr", FRR_ADDRESS, LOOPBACK6, [
+    router = FRR(host, work / "frr", FRR_ADDRESS, LOOPBACK6, [
         Neighbor(ANNOUNCER_CONNECTS_FROM, EBGP_AS),
         Neighbor(ANNOUNCER_LISTENS, EBGP_AS, passive=False, local=FRR_CONNECTS_FROM,
                  password=PASSWORD),
@@ -105,13 +104,13 @@ def routes(next_hop4: str, next_hop6: str) -> dict[str, Route]:
 
 
 def test_routers_on_the_same_host_in_active_and_passive_mode(
-    host: str, frr: FRRRouter, tmp_path: Path
+    host: str, frr: FRR, tmp_path: Path
 ) -> None:
     config = tmp_path / "metallb.yaml"
     write_manifests(config, manifests())
     announcer = Announcer(host, tmp_path, [config], listen=f"{ANNOUNCER_LISTENS}:179")
     watched = [announcer, frr]
-    sessions: list[tuple[Router, str, dict[str, Route]]] = [
+    sessions: list[tuple[Daemon, str, dict[str, Route]]] = [
         (frr, ANNOUNCER_CONNECTS_FROM, routes(HOST_NODE_V4, HOST_NODE_V6)),
         (frr, ANNOUNCER_LISTENS, routes(HOST_NODE_V4, HOST_NODE_V6)),
         (frr, LOOPBACK6, routes(HOST_NODE_V6, HOST_NODE_V6)),
@@ -132,5 +131,5 @@ def test_routers_on_the_same_host_in_active_and_passive_mode(
                           "frr-v6": ("Established", False, False, 2, [])}
 
 
-def _holds(router: Router, neighbor: str, want: dict[str, Route]) -> bool:
-    return router.all_routes(neighbor) == want
+def _holds(router: Daemon, neighbor: str, want: dict[str, Route]) -> bool:
+    return router.all_announced(neighbor) == want

@@ -23,9 +23,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    FRRRouter,
-    Neighbor,
-    Route,
     advertisement,
     announcer_binary,
     bgp_peer,
@@ -40,6 +37,9 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.daemons import Neighbor
+from tests.interop.frr import FRR
+from tests.interop.procs import Route
 
 pytestmark = pytest.mark.interop
 
@@ -53,16 +53,16 @@ lab = lab_fixture("5", [SOURCE_HOST], [FRR_HOST])
 
 
 @pytest.fixture(scope="module")
-def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
+def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRR]:
     require_daemon("frr")
-    router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("seed5-frr"),
+    router = FRR(lab.router_ns, tmp_path_factory.mktemp("seed5-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST),
                        [Neighbor(lab.addresses.v4(SOURCE_HOST), ROUTER_AS)])
     with started(router):
         yield router
 
 
-def manifests(frr: FRRRouter, lab: AnnouncerLab, local_pref_a: int) -> list[dict[str, Any]]:
+def manifests(frr: FRR, lab: AnnouncerLab, local_pref_a: int) -> list[dict[str, Any]]:
     return [
         node(),
         pool("seed5", "10.20.30.0/24"),
@@ -76,7 +76,7 @@ def manifests(frr: FRRRouter, lab: AnnouncerLab, local_pref_a: int) -> list[dict
 
 @pytest.mark.parametrize("local_pref_a", [100, 300])
 def test_both_aggregation_lengths_reach_frr_with_their_own_local_pref(
-    local_pref_a: int, lab: AnnouncerLab, frr: FRRRouter, tmp_path: Path
+    local_pref_a: int, lab: AnnouncerLab, frr: FRR, tmp_path: Path
 ) -> None:
     config = tmp_path / "seed5.yaml"
     write_manifests(config, manifests(frr, lab, local_pref_a))
@@ -113,5 +113,5 @@ def test_both_aggregation_lengths_reach_frr_with_their_own_local_pref(
         assert [(s["name"], s["state"]) for s in told["sessions"]] == [("frr", "Established")]
 
 
-def _holds(frr: FRRRouter, neighbor: str, want: dict[str, Route]) -> bool:
-    return frr.routes("ipv4", neighbor) == want and not frr.routes("ipv6", neighbor)
+def _holds(frr: FRR, neighbor: str, want: dict[str, Route]) -> bool:
+    return frr.announced("ipv4", neighbor) == want and not frr.announced("ipv6", neighbor)

@@ -22,8 +22,6 @@ from tests.interop.announcer import (
     ROUTER_AS,
     Announcer,
     AnnouncerLab,
-    FRRRouter,
-    Neighbor,
     advertisement,
     bgp_peer,
     lab_fixture,
@@ -36,6 +34,8 @@ from tests.interop.announcer import (
     wait_until,
     write_manifests,
 )
+from tests.interop.daemons import Neighbor
+from tests.interop.frr import FRR
 from tests.interop.netns import entered
 
 pytestmark = pytest.mark.interop
@@ -49,11 +49,11 @@ lab = lab_fixture("s", [PRESENT_HOST], [FRR_HOST, FRR_SECOND_HOST], scope="funct
 
 
 @pytest.fixture
-def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRRRouter]:
+def frr(lab: AnnouncerLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FRR]:
     require_daemon("frr")
     neighbors = [Neighbor(lab.addresses.v4(host), EBGP_AS)
                  for host in (PRESENT_HOST, ABSENT_HOST)]
-    router = FRRRouter(lab.router_ns, tmp_path_factory.mktemp("source-frr"),
+    router = FRR(lab.router_ns, tmp_path_factory.mktemp("source-frr"),
                        lab.addresses.v4(FRR_HOST), lab.addresses.v6(FRR_HOST), neighbors,
                        extra_addresses=[lab.addresses.v4(FRR_SECOND_HOST)])
     with started(router):
@@ -76,7 +76,7 @@ def manifests(lab: AnnouncerLab) -> list[dict[str, Any]]:
 
 
 def test_source_address_is_bound_and_an_absent_one_is_reported(
-    lab: AnnouncerLab, frr: FRRRouter, tmp_path: Path
+    lab: AnnouncerLab, frr: FRR, tmp_path: Path
 ) -> None:
     present, absent = lab.addresses.v4(PRESENT_HOST), lab.addresses.v4(ABSENT_HOST)
     config = tmp_path / "peers.yaml"
@@ -117,8 +117,8 @@ def test_source_address_is_bound_and_an_absent_one_is_reported(
         assert still["state"] == "Established" and still["uptime"] >= uptime, still
 
 
-def _prefixes_are(frr: FRRRouter, neighbor: str, want: set[str]) -> bool:
-    return set(frr.all_routes(neighbor)) == want
+def _prefixes_are(frr: FRR, neighbor: str, want: set[str]) -> bool:
+    return set(frr.all_announced(neighbor)) == want
 
 
 def _problem_of(announcer: Announcer, name: str) -> dict[str, Any] | None:

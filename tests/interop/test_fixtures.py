@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.interop.daemons import Daemon
+from tests.interop.daemons import LabDaemon
 from tests.interop.netns import Topology
 from tests.interop.procs import listening
 
 pytestmark = pytest.mark.interop
 
 
-def test_daemon_listens_on_its_own_addresses_only(daemon: Daemon, topology: Topology) -> None:
+def test_daemon_listens_on_its_own_addresses_only(daemon: LabDaemon, topology: Topology) -> None:
     daemon.process.check_alive()
     assert listening(topology.side_b, daemon.address4)
     assert listening(topology.side_b, daemon.address6)

@@ -11,7 +11,7 @@ from bgpwire import ErrorCode
 from bgpwire.constants import OpenMessageSubcode
 from bgpwire.fsm import Event, NotificationReceived, SessionEstablished, State
 from tests.interop import frr
-from tests.interop.frr import FRR
+from tests.interop.frr import LabFRR
 from tests.interop.netns import Topology, run_in
 from tests.interop.procs import await_for
 from tests.interop.speaker import down, established, peer_config, session_with
@@ -24,7 +24,7 @@ MD5_SILENCE = 3.0
 
 
 def test_wrong_peer_as_configured_in_bgpwire_sends_bad_peer_as(
-    frr_daemon: FRR, topology: Topology
+    frr_daemon: LabFRR, topology: Topology
 ) -> None:
     config = peer_config(frr_daemon, peer_as=frr.WRONG_AS, auto_restart=False)
 
@@ -41,7 +41,7 @@ def test_wrong_peer_as_configured_in_bgpwire_sends_bad_peer_as(
 
 
 def test_daemon_expecting_another_as_answers_bad_peer_as(
-    frr_daemon: FRR, topology: Topology
+    frr_daemon: LabFRR, topology: Topology
 ) -> None:
     config = peer_config(frr_daemon, auto_restart=False)
 
@@ -59,7 +59,9 @@ def test_daemon_expecting_another_as_answers_bad_peer_as(
     run_in(topology.side_a, main)
 
 
-def test_md5_session_with_a_wrong_password_stays_down(frr_daemon: FRR, topology: Topology) -> None:
+def test_md5_session_with_a_wrong_password_stays_down(
+    frr_daemon: LabFRR, topology: Topology
+) -> None:
     async def main() -> None:
         async with session_with(frr_daemon, local=frr_daemon.md5_peer,
                                 md5_password="not-" + frr.MD5_PASSWORD) as (session, recorder):
@@ -75,7 +77,9 @@ def test_md5_session_with_a_wrong_password_stays_down(frr_daemon: FRR, topology:
     run_in(topology.side_a, main)
 
 
-def test_md5_session_with_the_right_password_comes_up(frr_daemon: FRR, topology: Topology) -> None:
+def test_md5_session_with_the_right_password_comes_up(
+    frr_daemon: LabFRR, topology: Topology
+) -> None:
     async def main() -> None:
         async with session_with(frr_daemon, local=frr_daemon.md5_peer,
                                 md5_password=frr.MD5_PASSWORD) as (_, recorder):

@@ -41,7 +41,7 @@ from bgpwire.messages.restart_capabilities import GracefulRestartCapability
 from bgpwire.rib import end_of_rib
 from tests.interop import speaker
 from tests.interop.daemons import BGPWIRE_AS, Plan
-from tests.interop.frr import FRR
+from tests.interop.frr import LabFRR
 from tests.interop.netns import Topology, extra_hosts, run_in
 from tests.interop.procs import await_for
 from tests.interop.speaker import ROUTES4, ROUTES6, down, established, peer_config, session_with
@@ -59,40 +59,17 @@ BGPWIRE_LOCAL_PREF = 300
 FRR_LOCAL_PREF = 250
 
 
-class ExtraFRR(FRR):
+class ExtraFRR(LabFRR):
     """A bgpd of this module's own, configured by :meth:`neighbor_lines`."""
 
-    def write_config(self) -> None:
-        me4 = self.address4
-        lines = [
-            "frr defaults traditional",
-            f"hostname bwi-{self.name}",
-            "log stdout informational",
-            "!",
-            *self.route_maps(),
-            f"router bgp {self.plan.asn}",
-            f" bgp router-id {me4}",
-            " no bgp ebgp-requires-policy",
-            " no bgp default ipv4-unicast",
-            " no bgp network import-check",
-            *self.neighbor_lines(),
-            "exit",
-            "!",
-            "",
-        ]
-        (self.workdir / "bgpd.conf").write_text("\n".join(lines))
+    def config(self) -> list[str]:
+        return [*self.header(*self.route_maps()), *self.neighbor_lines()]
 
     def route_maps(self) -> list[str]:
         return []
 
     def neighbor_lines(self) -> list[str]:
         raise NotImplementedError
-
-    def paths(self, afi: str, prefix: str, neighbor: str) -> list[dict[str, Any]]:
-        """FRR's paths for ``prefix`` learned from ``neighbor`` (valid or not, stale or not)."""
-        detail = self.vtysh(f"show bgp {afi} unicast {prefix} json")
-        return [path for path in detail.get("paths", [])
-                if path.get("peer", {}).get("peerId") == neighbor]
 
 
 class EbgpFRR(ExtraFRR):

@@ -14,7 +14,6 @@ address towards bgpwire.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from ipaddress import IPv6Address, IPv6Network
 from pathlib import Path
 from typing import ClassVar
@@ -24,80 +23,51 @@ import pytest
 from bgpwire import IPV6_UNICAST, MPReachNLRI, pack_announcements
 from bgpwire.rib import end_of_rib
 from tests.interop import speaker
-from tests.interop.bird import BIRD
-from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, Plan
-from tests.interop.frr import FRR
+from tests.interop.bird import LabBIRD
+from tests.interop.daemons import BGPWIRE_AS, MED, LabDaemon, Plan
+from tests.interop.frr import LabFRR
 from tests.interop.netns import Topology, extra_hosts, run_in
-from tests.interop.procs import RibEntry, await_for, listening, wait_for
+from tests.interop.procs import RibEntry, await_for
 from tests.interop.speaker import ROUTES6, established, peer_config, session_with
 
 pytestmark = pytest.mark.interop
 
 
-class V6FRR(FRR):
+class V6FRR(LabFRR):
     name: ClassVar[str] = "frr-v6"
     plan: ClassVar[Plan] = Plan(asn=65006, daemon_host=28, peer_host=18, index=6)
 
-    def write_config(self) -> None:
-        me6, peer = self.address6, self.peer6
-        lines = [
-            "frr defaults traditional",
-            "hostname bwi-frr-v6",
-            "log stdout informational",
-            "!",
-            "route-map ORIGINATE permit 10",
-            f" set metric {MED}",
-            f" set community {self.community}",
-            f" set large-community {self.large_community}",
-            "exit",
-            "!",
-            f"router bgp {self.plan.asn}",
-            f" bgp router-id {self.address4}",
-            " no bgp ebgp-requires-policy",
-            " no bgp default ipv4-unicast",
-            " no bgp network import-check",
+    def config(self) -> list[str]:
+        peer = self.peer6
+        return [
+            *self.header(*self.originate_map(), "!"),
             f" neighbor {peer} remote-as {BGPWIRE_AS}",
             f" neighbor {peer} passive",
-            f" neighbor {peer} update-source {me6}",
+            f" neighbor {peer} update-source {self.address6}",
             " address-family ipv6 unicast",
             f"  network {self.originated6} route-map ORIGINATE",
             f"  neighbor {peer} activate",
             " exit-address-family",
-            "exit",
-            "!",
-            "",
         ]
-        (self.workdir / "bgpd.conf").write_text("\n".join(lines))
 
 
-class V6BIRD(BIRD):
+class V6BIRD(LabBIRD):
     name: ClassVar[str] = "bird-v6"
     plan: ClassVar[Plan] = Plan(asn=65007, daemon_host=27, peer_host=17, index=7)
 
     def protocols(self) -> dict[str, str]:
         return {self.peer6: "v6"}
 
-    def wait_ready(self) -> None:
-        wait_for(f"{self.name} listening on [{self.address6}]:179",
-                 partial(listening, self.topology.side_b, self.address6),
-                 self.process, self.listen_timeout)
+    def ready_addresses(self) -> list[str]:
+        return [self.address6]
 
     def write_config(self) -> None:
-        asn = self.plan.asn
         text = f"""
 log stderr all;
 router id {self.address4};
 protocol device {{ }}
-protocol static s6 {{ ipv6; route {self.originated6} blackhole; }}
-filter originated {{
-  if source != RTS_STATIC then reject;
-  bgp_med = {MED};
-  bgp_community.add(({asn}, 7));
-  bgp_large_community.add(({asn}, 7, 7));
-  accept;
-}}
-protocol bgp v6 {{
-  local {self.address6} as {asn};
+{self.originate("6")}protocol bgp v6 {{
+  local {self.address6} as {self.plan.asn};
   neighbor {self.peer6} as {BGPWIRE_AS};
   strict bind yes;  # listens on its IPv6 address only
   passive on;
@@ -109,13 +79,13 @@ protocol bgp v6 {{
 
 @pytest.fixture(scope="module")
 def v6_daemons(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, Daemon]]:
+        dict[str, LabDaemon]]:
     work = tmp_path_factory.mktemp("interop-v6")
     work.chmod(0o755)
     classes: list[type[V6FRR] | type[V6BIRD]] = [V6FRR, V6BIRD]
     with extra_hosts(topology, [cls.plan.peer_host for cls in classes],
                      [cls.plan.daemon_host for cls in classes]):
-        daemons: dict[str, Daemon] = {}
+        daemons: dict[str, LabDaemon] = {}
         try:
             for cls in classes:
                 daemons[cls.name] = cls(topology, Path(work) / cls.name)
@@ -130,7 +100,7 @@ def v6_daemons(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.mark.parametrize("name", [V6FRR.name, V6BIRD.name])
 def test_ipv6_routes_over_ipv6_transport(
-    name: str, v6_daemons: dict[str, Daemon], topology: Topology
+    name: str, v6_daemons: dict[str, LabDaemon], topology: Topology
 ) -> None:
     daemon = v6_daemons[name]
     local, remote = daemon.peer6, daemon.address6

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bgpwire.aio import Listener, PeerSession, TransportOptions
-from tests.interop.bird import BIRD
-from tests.interop.frr import FRR
+from tests.interop.bird import LabBIRD
+from tests.interop.frr import LabFRR
 from tests.interop.netns import Topology, run_in
 from tests.interop.procs import await_for
 from tests.interop.speaker import Recorder, established, peer_config
@@ -22,7 +22,7 @@ def test_daemon_connects_to_the_listener(
     fixture: str, request: pytest.FixtureRequest, topology: Topology
 ) -> None:
     daemon = request.getfixturevalue(fixture)
-    assert isinstance(daemon, FRR | BIRD)
+    assert isinstance(daemon, LabFRR | LabBIRD)
     local = daemon.active_peer
 
     async def main() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 import pytest
 
 from tests.interop import speaker
-from tests.interop.daemons import RECEIVE_SLOT, SEND_SLOT, Daemon
+from tests.interop.daemons import RECEIVE_SLOT, SEND_SLOT, LabDaemon
 from tests.interop.netns import Topology, run_in
 from tests.interop.procs import RibEntry, await_for
 from tests.interop.speaker import ROUTES4, ROUTES6, established, session_with
@@ -26,19 +26,19 @@ def all_of(routes: dict[str, RibEntry], prefixes: Iterable[str]) -> dict[str, Ri
     return found if set(found) == set(prefixes) else None
 
 
-def rib_has(daemon: Daemon, afi: str, neighbor: str, prefixes: Iterable[str]) -> Callable[
+def rib_has(daemon: LabDaemon, afi: str, neighbor: str, prefixes: Iterable[str]) -> Callable[
         [], dict[str, RibEntry] | None]:
     return lambda: all_of(daemon.routes(afi, neighbor), prefixes)
 
 
-def rib_lacks(daemon: Daemon, afi: str, neighbor: str, prefixes: Iterable[str]) -> Callable[
+def rib_lacks(daemon: LabDaemon, afi: str, neighbor: str, prefixes: Iterable[str]) -> Callable[
         [], bool]:
     return lambda: not ours(daemon.routes(afi, neighbor), prefixes)
 
 
 @pytest.mark.parametrize("transport", ["ipv4", "ipv6"])
 def test_session_comes_up_from_the_bound_address(
-    daemon: Daemon, topology: Topology, transport: str
+    daemon: LabDaemon, topology: Topology, transport: str
 ) -> None:
     """The daemon only knows bgpwire at its exact address: Established proves the bind."""
     remote, local = ((daemon.address4, daemon.peer4) if transport == "ipv4"
@@ -55,7 +55,7 @@ def test_session_comes_up_from_the_bound_address(
 
 
 def test_routes_sent_appear_in_the_daemon_rib_and_withdrawals_remove_them(
-    daemon: Daemon, topology: Topology
+    daemon: LabDaemon, topology: Topology
 ) -> None:
     local = daemon.slot4(SEND_SLOT)
     want4 = {p: speaker.expected(p, local) for p in ROUTES4}
@@ -79,7 +79,7 @@ def test_routes_sent_appear_in_the_daemon_rib_and_withdrawals_remove_them(
 
 
 def test_routes_the_daemon_originates_arrive_with_their_attributes(
-    daemon: Daemon, topology: Topology
+    daemon: LabDaemon, topology: Topology
 ) -> None:
     want = {
         daemon.originated4: daemon.expected_from_daemon("ipv4"),
