@@ -341,20 +341,10 @@ class AdjRibIn:
             if len(reach.next_hops) > 1:
                 link_local = cast(IPv6Address, reach.next_hops[1])
         path: StoredPath = (block_field, hop, link_local, False, ctx)
-        keys = block_keys(block, family.afi)
-        table = self._tables.get(family)
-        if table is None:
-            table = self._tables[family] = {}
-        before = len(table)
-        olds = list(map(table.setdefault, keys, repeat(path)))
-        if any(map(is_not, olds, repeat(path))) or len(table) - before != len(keys):
-            gains = _Gains()  # prefixes there before, or one twice: the careful way
-            gains.grown.add(family)
-            new = _replace(family, table, zip(keys, olds, strict=True), path, gains.replaced)
-            return _change(family, new, path, tuple(gains.replaced), self._over(gains.grown))
-        if self.max_prefixes is None:
-            return _change(family, keys, path, (), ())
-        return _change(family, keys, path, (), self._over({family}))
+        replaced: list[tuple[Route, Route]] = []
+        new, grew = self._put(family, block_keys(block, family.afi), path, replaced)
+        over = self._over({family}) if grew else ()
+        return _change(family, new, path, tuple(replaced), over)
 
     @property
     def _needles(self) -> dict[int, tuple[bytes, bytes]]:
@@ -379,8 +369,8 @@ class AdjRibIn:
             if next_hop is None or not self._usable(next_hop.address):
                 rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
             else:
-                self._put(IPV4_UNICAST, block_keys(update.nlri, AFI.IPV4),
-                          (attributes, next_hop.address, None, False, None), gains)
+                self._put_gains(IPV4_UNICAST, block_keys(update.nlri, AFI.IPV4),
+                                (attributes, next_hop.address, None, False, None), gains)
         reach = update.mp_reach
         if reach is not None and reach.nlri:
             hops = reach.next_hops
@@ -388,8 +378,8 @@ class AdjRibIn:
                 # MP_REACH_NLRI only ever holds a second next hop as an IPv6 link-local one
                 # (RFC 2545 §3).
                 link_local = cast(IPv6Address, hops[1]) if len(hops) > 1 else None
-                self._put(reach.family, block_keys(reach.nlri, reach.family.afi),
-                          (attributes, hops[0], link_local, False, None), gains)
+                self._put_gains(reach.family, block_keys(reach.nlri, reach.family.afi),
+                                (attributes, hops[0], link_local, False, None), gains)
             else:
                 rejected.extend((reach.family, prefix) for prefix in reach.nlri)
         return rejected
@@ -403,22 +393,29 @@ class AdjRibIn:
                 or next_hop == _BROADCAST or next_hop in self._local_addresses)
         return usable
 
-    def _put(self, family: Family, keys: list[bytes], path: StoredPath, gains: _Gains) -> None:
-        """Install ``keys`` with ``path``. One pass in C finds out whether any was there: the
-        table of a first full load takes each prefix in a single dict operation."""
+    def _put(self, family: Family, keys: list[bytes], path: StoredPath,
+             replaced: list[tuple[Route, Route]]) -> tuple[list[bytes], bool]:
+        """Install ``keys`` with ``path``; return the keys that are new and whether the table
+        grew, and add the routes that changed to ``replaced``. One pass in C finds out whether
+        any prefix was there: the table of a first full load takes each in one dict operation."""
         table = self._tables.get(family)
         if table is None:
             table = self._tables[family] = {}
         before = len(table)
         olds = list(map(table.setdefault, keys, repeat(path)))
         if any(map(is_not, olds, repeat(path))):
-            keys = _replace(family, table, zip(keys, olds, strict=True), path, gains.replaced)
+            keys = _replace(family, table, zip(keys, olds, strict=True), path, replaced)
         elif len(table) - before != len(keys):  # the same prefix twice in the UPDATE
             keys = list(dict.fromkeys(keys))
-        if len(table) > before:
+        return keys, len(table) > before
+
+    def _put_gains(self, family: Family, keys: list[bytes], path: StoredPath,
+                   gains: _Gains) -> None:
+        new, grew = self._put(family, keys, path, gains.replaced)
+        if new:
+            gains.installed.append((family, new, path))
+        if grew:
             gains.grown.add(family)
-        if keys:
-            gains.installed.append((family, keys, path))
 
     def _take(self, family: Family, key: bytes, removed: dict[Family, dict[bytes, StoredPath]],
               ) -> None:
