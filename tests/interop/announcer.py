@@ -447,14 +447,3 @@ def running(*processes: Daemon | Announcer) -> Iterator[None]:
         for item in reversed(processes):
             with suppress(Exception):
                 item.stop()
-
-
-@contextmanager
-def started(*routers: Daemon) -> Iterator[None]:
-    """Start ``routers`` together, wait until each listens, stop them all on the way out."""
-    with running(*routers):
-        for router in routers:
-            router.start()
-        for router in routers:
-            router.wait_ready()
-        yield

@@ -19,6 +19,7 @@ from tests.interop.daemons import (
     SESSION_SLOT,
     SLOT_STRIDE,
     LabDaemon,
+    started,
 )
 from tests.interop.exabgp import ExaBGP
 from tests.interop.frr import LabFRR
@@ -65,18 +66,10 @@ def lab(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """Every installed daemon, started together in the daemon namespace, stopped at the end."""
     work = tmp_path_factory.mktemp("interop")
     work.chmod(0o755)
-    running: dict[str, LabDaemon] = {}
-    try:
-        for name, cls in DAEMONS.items():
-            if not _missing(name):
-                running[name] = cls(topology, work / name)
-                running[name].start()
-        for daemon in running.values():
-            daemon.wait_ready()
-        yield running
-    finally:
-        for daemon in running.values():
-            daemon.stop()
+    installed = {name: cls(topology, work / name) for name, cls in DAEMONS.items()
+                 if not _missing(name)}
+    with started(*installed.values()):
+        yield installed
 
 
 def _daemon(lab: dict[str, LabDaemon], name: str) -> LabDaemon:

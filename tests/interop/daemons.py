@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -158,6 +159,22 @@ class Daemon(Watched, ABC):
 
     def all_announced(self, neighbor: str) -> dict[str, Route]:
         return {**self.announced("ipv4", neighbor), **self.announced("ipv6", neighbor)}
+
+
+@contextmanager
+def started(*daemons: Daemon) -> Iterator[None]:
+    """Start ``daemons`` together, wait until each listens, and stop every one on the way out,
+    also when a start or the body failed."""
+    try:
+        for daemon in daemons:
+            daemon.start()
+        for daemon in daemons:
+            daemon.wait_ready()
+        yield
+    finally:
+        for daemon in reversed(daemons):
+            with suppress(Exception):
+                daemon.stop()
 
 
 @dataclass(frozen=True, slots=True)

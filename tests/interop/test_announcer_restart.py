@@ -44,12 +44,11 @@ from tests.interop.announcer import (
     require_daemon,
     running,
     service,
-    started,
     wait_until,
     write_manifests,
 )
 from tests.interop.bird import BIRD
-from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.daemons import Daemon, Neighbor, started
 from tests.interop.frr import FRR
 from tests.interop.gobgp import GoBGP
 

@@ -38,11 +38,10 @@ from tests.interop.announcer import (
     pool,
     running,
     service,
-    started,
     wait_until,
     write_manifests,
 )
-from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.daemons import Daemon, Neighbor, started
 from tests.interop.frr import FRR
 from tests.interop.procs import Route
 

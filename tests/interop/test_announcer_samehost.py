@@ -43,11 +43,10 @@ from tests.interop.announcer import (
     service,
     single_namespace,
     skip_without_namespaces,
-    started,
     wait_until,
     write_manifests,
 )
-from tests.interop.daemons import Daemon, Neighbor
+from tests.interop.daemons import Daemon, Neighbor, started
 from tests.interop.frr import FRR
 from tests.interop.procs import Route
 

@@ -33,11 +33,10 @@ from tests.interop.announcer import (
     require_daemon,
     running,
     service,
-    started,
     wait_until,
     write_manifests,
 )
-from tests.interop.daemons import Neighbor
+from tests.interop.daemons import Neighbor, started
 from tests.interop.frr import FRR
 from tests.interop.procs import Route
 

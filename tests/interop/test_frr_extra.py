@@ -40,7 +40,7 @@ from bgpwire.fsm import Event, GracefulRestartConfig, SessionDown, State, Update
 from bgpwire.messages.restart_capabilities import GracefulRestartCapability
 from bgpwire.rib import end_of_rib
 from tests.interop import speaker
-from tests.interop.daemons import BGPWIRE_AS, Plan
+from tests.interop.daemons import BGPWIRE_AS, Plan, started
 from tests.interop.frr import LabFRR
 from tests.interop.netns import Topology, extra_hosts, run_in
 from tests.interop.procs import await_for
@@ -136,17 +136,13 @@ def extra_frr(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> I
     side_b = [EbgpFRR.plan.daemon_host, IbgpFRR.plan.daemon_host]
     with extra_hosts(topology, side_a, side_b):
         daemons = (EbgpFRR(topology, Path(work) / "ebgp"), IbgpFRR(topology, Path(work) / "ibgp"))
-        try:
-            for daemon in daemons:
-                daemon.start()
-            for daemon in daemons:
-                daemon.wait_ready()
-            yield daemons
-        finally:
-            for daemon in daemons:
-                if daemon.process.alive():
-                    os.kill(daemon.process.pid, signal.SIGCONT)  # in case a test left it stopped
-                daemon.stop()
+        with started(*daemons):
+            try:
+                yield daemons
+            finally:
+                for daemon in daemons:
+                    if daemon.process.alive():
+                        os.kill(daemon.process.pid, signal.SIGCONT)  # a test may leave it stopped
 
 
 @pytest.fixture

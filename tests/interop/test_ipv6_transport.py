@@ -24,7 +24,7 @@ from bgpwire import IPV6_UNICAST, MPReachNLRI, pack_announcements
 from bgpwire.rib import end_of_rib
 from tests.interop import speaker
 from tests.interop.bird import LabBIRD
-from tests.interop.daemons import BGPWIRE_AS, MED, LabDaemon, Plan
+from tests.interop.daemons import BGPWIRE_AS, MED, LabDaemon, Plan, started
 from tests.interop.frr import LabFRR
 from tests.interop.netns import Topology, extra_hosts, run_in
 from tests.interop.procs import RibEntry, await_for
@@ -85,17 +85,10 @@ def v6_daemons(topology: Topology, tmp_path_factory: pytest.TempPathFactory) -> 
     classes: list[type[V6FRR] | type[V6BIRD]] = [V6FRR, V6BIRD]
     with extra_hosts(topology, [cls.plan.peer_host for cls in classes],
                      [cls.plan.daemon_host for cls in classes]):
-        daemons: dict[str, LabDaemon] = {}
-        try:
-            for cls in classes:
-                daemons[cls.name] = cls(topology, Path(work) / cls.name)
-                daemons[cls.name].start()
-            for daemon in daemons.values():
-                daemon.wait_ready()
+        daemons: dict[str, LabDaemon] = {
+            cls.name: cls(topology, Path(work) / cls.name) for cls in classes}
+        with started(*daemons.values()):
             yield daemons
-        finally:
-            for daemon in daemons.values():
-                daemon.stop()
 
 
 @pytest.mark.parametrize("name", [V6FRR.name, V6BIRD.name])

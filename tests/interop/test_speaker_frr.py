@@ -28,7 +28,7 @@ from bgpwire.messages.restart_capabilities import GracefulRestartCapability
 from bgpwire.rib import route_attributes
 from bgpwire.speaker import PeerDown, PeerSpec, PeerUp, Speaker, SpeakerEvent
 from tests.interop import speaker
-from tests.interop.daemons import BGPWIRE_AS, Plan
+from tests.interop.daemons import BGPWIRE_AS, Plan, started
 from tests.interop.netns import Topology, extra_hosts, run_in
 from tests.interop.procs import await_for
 from tests.interop.speaker import ROUTES4, ROUTES6, peer_config
@@ -92,12 +92,8 @@ def speaker_frr(topology: Topology, tmp_path_factory: pytest.TempPathFactory) ->
     work.chmod(0o755)
     with extra_hosts(topology, [GR_HOST, ENH_HOST], [SpeakerFRR.plan.daemon_host]):
         frr = SpeakerFRR(topology, Path(work))
-        try:
-            frr.start()
-            frr.wait_ready()
+        with started(frr):
             yield frr
-        finally:
-            frr.stop()
 
 
 def attributes() -> Any:
