@@ -26,9 +26,14 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .model import AddressPool, Config, IPFamilyPolicy, Service
-from .pool_entries import parse_pool_entry
-from .selection import namespace_labels, namespace_table, pool_may_serve, pools_for_fresh
+from bgpwire_announcer.model import AddressPool, Config, IPFamilyPolicy, Service
+from bgpwire_announcer.pool_entries import parse_pool_entry
+from bgpwire_announcer.selection import (
+    namespace_labels,
+    namespace_table,
+    pool_may_serve,
+    pools_for_fresh,
+)
 
 IPV4 = "IPv4"
 IPV6 = "IPv6"

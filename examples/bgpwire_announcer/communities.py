@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bgpwire.attributes import Communities, LargeCommunities, LargeCommunity, parse_community
-
-from .model import Advertisement, Config
+from bgpwire_announcer.model import Advertisement, Config
 
 LARGE_PREFIX = "large:"
 _MAX16 = 0xFFFF

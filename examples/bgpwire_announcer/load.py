@@ -31,11 +31,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from .load_documents import Document, files_to_read, parse_file
-from .load_fields import Fields, Invalid, show
-from .load_kubernetes import build_endpoint_slice, build_service
-from .load_metallb import build_advertisement, build_aliases, build_peer, build_pool
-from .model import (
+from bgpwire_announcer.load_documents import Document, files_to_read, parse_file
+from bgpwire_announcer.load_fields import Fields, Invalid, show
+from bgpwire_announcer.load_kubernetes import build_endpoint_slice, build_service
+from bgpwire_announcer.load_metallb import (
+    build_advertisement,
+    build_aliases,
+    build_peer,
+    build_pool,
+)
+from bgpwire_announcer.model import (
     AddressPool,
     Advertisement,
     BFDProfile,

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from .load_fields import show, type_name
-from .model import Problem
+from bgpwire_announcer.load_fields import show, type_name
+from bgpwire_announcer.model import Problem
 
 SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .model import LabelSelector, Problem, SelectorOperator, SelectorRequirement
+from bgpwire_announcer.model import LabelSelector, Problem, SelectorOperator, SelectorRequirement
 
 
 class Invalid(Exception):

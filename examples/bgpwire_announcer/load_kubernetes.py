@@ -11,8 +11,8 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from .load_fields import Fields, type_name
-from .model import Endpoint, EndpointSlice, IPFamilyPolicy, Origin, Service
+from bgpwire_announcer.load_fields import Fields, type_name
+from bgpwire_announcer.model import Endpoint, EndpointSlice, IPFamilyPolicy, Origin, Service
 
 ANNOTATION_PREFIXES = ("metallb.io/", "metallb.universe.tf/")
 """MetalLB's service annotations are read under the current and the old prefix."""

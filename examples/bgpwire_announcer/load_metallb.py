@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .load_fields import Fields
-from .model import (
+from bgpwire_announcer.load_fields import Fields
+from bgpwire_announcer.model import (
     AddressPool,
     Advertisement,
     BGPPeer,

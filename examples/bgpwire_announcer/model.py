@@ -134,6 +134,10 @@ class Advertisement:
         return self.origin.name
 
 
+DEFAULT_HOLD_TIME = 90
+"""MetalLB's hold time for a BGPPeer without ``holdTime``."""
+
+
 @dataclass(frozen=True, slots=True)
 class BGPPeer:
     """``BGPPeer`` (v1beta1 and v1beta2). Durations are in seconds; ``None`` is "not given".

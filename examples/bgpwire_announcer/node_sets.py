@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from .model import LabelSelector, Node, SelectorOperator, any_matches
+from bgpwire_announcer.model import LabelSelector, Node, SelectorOperator, any_matches
 
 
 def _joint_labels(first: LabelSelector, second: LabelSelector) -> dict[str, str] | None:

@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import communities
-from .allocate import Allocation
-from .model import (
+from bgpwire_announcer import communities
+from bgpwire_announcer.allocate import Allocation
+from bgpwire_announcer.model import (
     Advertisement,
     BGPPeer,
     Config,
@@ -36,7 +36,7 @@ from .model import (
     WithheldRoute,
     any_matches,
 )
-from .selection import (
+from bgpwire_announcer.selection import (
     EXCLUDE_LABEL,
     advertisement_selects_pool,
     endpoint_verdict,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from .model import AddressPool
+from bgpwire_announcer.model import AddressPool
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .model import (
+from bgpwire_announcer.model import (
     AddressPool,
     Advertisement,
     BGPPeer,

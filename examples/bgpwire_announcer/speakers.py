@@ -50,9 +50,8 @@ from bgpwire.fsm import GracefulRestartConfig, PeerConfig
 from bgpwire.rib import route_attributes
 from bgpwire.speaker import PeerSpec
 from bgpwire_announcer.interfaces import route_source_ipv4, router_id_from_name
-from bgpwire_announcer.model import BGPPeer, RoutePlan
+from bgpwire_announcer.model import DEFAULT_HOLD_TIME, BGPPeer, RoutePlan
 
-DEFAULT_HOLD_TIME = 90
 DEFAULT_CONNECT_TIME = 10.0
 FIRST_RETRY_TIME = 5.0
 """Seconds before the first new attempt after a failure (bgpwire's default IdleHold)."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .allocate import Assignment
+from bgpwire_announcer.allocate import Assignment
 
 FORMAT = "bgpwire-announcer-state"
 VERSION = 1

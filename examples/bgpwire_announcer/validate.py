@@ -20,18 +20,18 @@ sorted :class:`~.model.Config` and returned sorted and without repeats.
 
 from __future__ import annotations
 
-from .model import Config, Problem
-from .validate_advertisements import check_advertisement, check_local_pref
-from .validate_objects import (
+from bgpwire_announcer.model import Config, Problem
+from bgpwire_announcer.validate_advertisements import check_advertisement, check_local_pref
+from bgpwire_announcer.validate_objects import (
     check_community_aliases,
     check_identical,
     check_names,
     check_node,
     check_pools,
 )
-from .validate_peers import check_peer, check_shared_peer_addresses
-from .validate_report import ProblemReport
-from .validate_services import check_services
+from bgpwire_announcer.validate_peers import check_peer, check_shared_peer_addresses
+from bgpwire_announcer.validate_report import ProblemReport
+from bgpwire_announcer.validate_services import check_services
 
 
 def validate(config: Config, node: str | None = None) -> list[Problem]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import combinations
 
-from .communities import CommunityError, alias_table, normalise
-from .model import AddressPool, Advertisement, Config
-from .node_sets import NodeSets
-from .pool_entries import PoolEntry
-from .selection import EXCLUDE_LABEL, advertisement_selects_pool
-from .validate_report import FAMILY_NAMES, ProblemReport
+from bgpwire_announcer.communities import CommunityError, alias_table, normalise
+from bgpwire_announcer.model import AddressPool, Advertisement, Config
+from bgpwire_announcer.node_sets import NodeSets
+from bgpwire_announcer.pool_entries import PoolEntry
+from bgpwire_announcer.selection import EXCLUDE_LABEL, advertisement_selects_pool
+from bgpwire_announcer.validate_report import FAMILY_NAMES, ProblemReport
 
 MAX_LOCAL_PREF = 0xFFFFFFFF
 

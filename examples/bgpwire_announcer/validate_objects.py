@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from .communities import CommunityError, parse_value
-from .model import AddressPool, Config, Origin
-from .pool_entries import PoolEntry, parse_pool_entry
-from .validate_report import ProblemReport
+from bgpwire_announcer.communities import CommunityError, parse_value
+from bgpwire_announcer.model import AddressPool, Config, Origin
+from bgpwire_announcer.pool_entries import PoolEntry, parse_pool_entry
+from bgpwire_announcer.validate_report import ProblemReport
 
 
 def check_names(config: Config, report: ProblemReport) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from .model import BGPPeer, Config
-from .node_sets import NodeSets
-from .validate_report import FAMILY_NAMES, ProblemReport, ip_or_none
+from bgpwire_announcer.model import DEFAULT_HOLD_TIME, BGPPeer, Config
+from bgpwire_announcer.node_sets import NodeSets
+from bgpwire_announcer.validate_report import FAMILY_NAMES, ProblemReport, ip_or_none
 
 MAX_ASN = 0xFFFFFFFF
 MAX_HOLD_TIME = 0xFFFF
-DEFAULT_HOLD_TIME = 90
-"""MetalLB's hold time when ``holdTime`` is not given (keepalive is checked against it)."""
 
 
 def check_peer(peer: BGPPeer, config: Config, report: ProblemReport) -> None:

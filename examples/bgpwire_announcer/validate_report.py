@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from .model import Origin, Problem
+from bgpwire_announcer.model import Origin, Problem
 
 FAMILY_NAMES = {4: "IPv4", 6: "IPv6"}
 

@@ -3,9 +3,9 @@ they name."""
 
 from __future__ import annotations
 
-from .model import Config
-from .pool_entries import PoolEntry
-from .validate_report import FAMILY_NAMES, ProblemReport, ip_or_none
+from bgpwire_announcer.model import Config
+from bgpwire_announcer.pool_entries import PoolEntry
+from bgpwire_announcer.validate_report import FAMILY_NAMES, ProblemReport, ip_or_none
 
 
 def check_services(config: Config, entries: dict[str, tuple[PoolEntry, ...]],
