@@ -176,6 +176,13 @@ class LabFRR(LabDaemon, FRR):
                 " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast",
                 " no bgp network import-check"]
 
+    def passive_neighbor(self, address: str, *options: str) -> list[str]:
+        """A passive bgpwire neighbor at ``address``, reached from the daemon's address of the
+        same family, with more ``options`` (``timers 1 3`` ...)."""
+        source = self.address6 if ":" in address else self.address4
+        return [f" neighbor {address} {option}" for option in
+                (f"remote-as {BGPWIRE_AS}", "passive", f"update-source {source}", *options)]
+
     def originate_map(self) -> list[str]:
         """Route-map ``ORIGINATE``: the attributes of the routes the daemon originates."""
         return ["route-map ORIGINATE permit 10", f" set metric {MED}",

@@ -85,16 +85,10 @@ class EbgpFRR(ExtraFRR):
         return self.host4(GR_PEER_HOST)
 
     def neighbor_lines(self) -> list[str]:
-        me4 = self.address4
         frozen, gr = self.frozen_peer, self.gr_peer
         return [
-            f" neighbor {frozen} remote-as {BGPWIRE_AS}",
-            f" neighbor {frozen} passive",
-            f" neighbor {frozen} update-source {me4}",
-            f" neighbor {frozen} timers 1 {HOLD_TIME}",
-            f" neighbor {gr} remote-as {BGPWIRE_AS}",
-            f" neighbor {gr} passive",
-            f" neighbor {gr} update-source {me4}",
+            *self.passive_neighbor(frozen, f"timers 1 {HOLD_TIME}"),
+            *self.passive_neighbor(gr),
             " address-family ipv4 unicast",
             f"  neighbor {frozen} activate",
             f"  neighbor {gr} activate",
@@ -117,9 +111,7 @@ class IbgpFRR(ExtraFRR):
     def neighbor_lines(self) -> list[str]:
         peer = self.peer4
         return [
-            f" neighbor {peer} remote-as {BGPWIRE_AS}",
-            f" neighbor {peer} passive",
-            f" neighbor {peer} update-source {self.address4}",
+            *self.passive_neighbor(peer),
             " address-family ipv4 unicast",
             f"  network {self.originated4} route-map ORIGINATE",
             f"  neighbor {peer} activate",

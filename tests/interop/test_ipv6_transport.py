@@ -41,9 +41,7 @@ class V6FRR(LabFRR):
         peer = self.peer6
         return [
             *self.header(*self.originate_map(), "!"),
-            f" neighbor {peer} remote-as {BGPWIRE_AS}",
-            f" neighbor {peer} passive",
-            f" neighbor {peer} update-source {self.address6}",
+            *self.passive_neighbor(peer),
             " address-family ipv6 unicast",
             f"  network {self.originated6} route-map ORIGINATE",
             f"  neighbor {peer} activate",

@@ -58,13 +58,8 @@ class SpeakerFRR(ExtraFRR):
     def neighbor_lines(self) -> list[str]:
         gr, enh = self.peer4, self.enh_peer
         return [
-            f" neighbor {gr} remote-as {BGPWIRE_AS}",
-            f" neighbor {gr} passive",
-            f" neighbor {gr} update-source {self.address4}",
-            f" neighbor {enh} remote-as {BGPWIRE_AS}",
-            f" neighbor {enh} passive",
-            f" neighbor {enh} update-source {self.address6}",
-            f" neighbor {enh} capability extended-nexthop",
+            *self.passive_neighbor(gr),
+            *self.passive_neighbor(enh, "capability extended-nexthop"),
             " address-family ipv4 unicast",
             f"  neighbor {gr} activate",
             f"  neighbor {enh} activate",
