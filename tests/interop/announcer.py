@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from tests.interop.daemons import Daemon
 from tests.interop.frr import FRR
 from tests.interop.gobgp import GoBGP
 from tests.interop.netns import VETH, Addresses, Topology, entered, unavailable_reason
-from tests.interop.procs import DaemonProcess, Watched, peak_rss_kib, run_cli
+from tests.interop.procs import DaemonProcess, Watched, peak_rss_kib, run_cli, wait_for
 
 T = TypeVar("T")
 
@@ -52,7 +51,6 @@ EBGP_AS = 64999
 """The announcer's ``myASN`` on eBGP sessions."""
 NODE = "node-a"
 HTTP_PORT = 9473
-POLL_INTERVAL = 0.05
 TIMEOUT = 20.0
 METALLB_NS = "metallb-system"
 
@@ -163,24 +161,8 @@ def write_manifests(path: Path, documents: Iterable[dict[str, Any]]) -> None:
 
 def wait_until(what: str, check: Callable[[], T | None], watched: Sequence[Watched],
                timeout: float = TIMEOUT) -> T:
-    """Poll ``check`` until it gives something other than ``None``/``False``; fail with the
-    log tails of ``watched`` on timeout, or at once when one of them died."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while True:
-        for item in watched:
-            item.check_alive()
-        try:
-            result = check()
-        except (OSError, ValueError, KeyError, subprocess.SubprocessError) as error:
-            result, last = None, error
-        if result is not None and result is not False:
-            return result
-        if time.monotonic() > deadline:
-            tails = "\n".join(item.log_tail() for item in watched)
-            raise AssertionError(
-                f"timeout ({timeout}s) waiting for: {what} (last check gave {last!r})\n{tails}")
-        time.sleep(POLL_INTERVAL)
+    """:func:`~tests.interop.procs.wait_for` with the announcer tests' longer default."""
+    return wait_for(what, check, watched, timeout)
 
 
 # --- the announcer --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -107,6 +107,14 @@ class DaemonProcess:
             self.process.wait()
 
 
+class Alive(Protocol):
+    """What a wait watches: a process that must not die meanwhile, and its log."""
+
+    def check_alive(self) -> None: ...
+
+    def log_tail(self) -> str: ...
+
+
 class Watched:
     """Something with a process that must stay alive while a test waits on it."""
 
@@ -119,54 +127,72 @@ class Watched:
         return self.process.log_tail()
 
 
+CHECK_ERRORS = (OSError, ValueError, KeyError, subprocess.SubprocessError)
+"""What a check may raise while the thing it looks at is not there yet: the wait goes on."""
+
+
+class _Deadline:
+    """The bookkeeping of one wait: the processes watched, the deadline, the last error."""
+
+    def __init__(self, what: str, watched: Alive | Sequence[Alive], timeout: float) -> None:
+        self.what, self.timeout = what, timeout
+        self.watched = list(watched) if isinstance(watched, Sequence) else [watched]
+        self.deadline = time.monotonic() + timeout
+        self.last: object = None
+
+    def check_alive(self) -> None:
+        for item in self.watched:
+            item.check_alive()
+
+    def done(self, result: object) -> bool:
+        """Whether ``result`` ends the wait; raises once the deadline has passed."""
+        if result is not None and result is not False:
+            return True
+        if time.monotonic() > self.deadline:
+            tails = "\n".join(item.log_tail() for item in self.watched)
+            raise AssertionError(f"timeout ({self.timeout}s) waiting for: {self.what} "
+                                 f"(last error: {self.last!r})\n{tails}")
+        return False
+
+
 def wait_for(
     what: str,
     check: Callable[[], T | None],
-    daemon: DaemonProcess,
+    watched: Alive | Sequence[Alive],
     timeout: float = DEFAULT_TIMEOUT,
 ) -> T:
     """Poll ``check`` until it returns something other than ``None``/``False``.
 
-    Fails with the daemon's log tail on timeout, or as soon as the daemon dies.
+    Fails with the log tails of ``watched`` on timeout, or as soon as one of them dies.
     """
-    deadline = time.monotonic() + timeout
-    last: object = None
+    wait = _Deadline(what, watched, timeout)
     while True:
-        daemon.check_alive()
+        wait.check_alive()
         try:
             result = check()
-        except (OSError, ValueError, subprocess.SubprocessError) as error:
-            result, last = None, error
-        if result is not None and result is not False:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timeout ({timeout}s) waiting for: {what} (last error: {last!r})\n"
-                f"{daemon.log_tail()}")
+        except CHECK_ERRORS as error:
+            result, wait.last = None, error
+        if wait.done(result):
+            return cast(T, result)
         time.sleep(POLL_INTERVAL)
 
 
 async def await_for(
     what: str,
     check: Callable[[], T | None],
-    daemon: DaemonProcess,
+    watched: Alive | Sequence[Alive],
     timeout: float = DEFAULT_TIMEOUT,
 ) -> T:
     """:func:`wait_for` for use inside an event loop: the checks run in a worker thread."""
-    deadline = time.monotonic() + timeout
-    last: object = None
+    wait = _Deadline(what, watched, timeout)
     while True:
-        daemon.check_alive()
+        wait.check_alive()
         try:
             result = await asyncio.to_thread(check)
-        except (OSError, ValueError, subprocess.SubprocessError) as error:
-            result, last = None, error
-        if result is not None and result is not False:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timeout ({timeout}s) waiting for: {what} (last error: {last!r})\n"
-                f"{daemon.log_tail()}")
+        except CHECK_ERRORS as error:
+            result, wait.last = None, error
+        if wait.done(result):
+            return cast(T, result)
         await asyncio.sleep(POLL_INTERVAL)
 
 
