@@ -509,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"namespaces {bench.sender_ns} / {bench.receiver_ns} up; stream {path.name}")
             for name in selected:
                 if name == "bgpwire":
-                    variants: list[tuple[str, list[str]]] = [("bgpwire", [])]
+                    variants: list[tuple[str, list[str]]] = [
+                        ("bgpwire", []), ("bgpwire Speaker", ["--speaker"])]
                     if args.gc_rows:
                         variants += [
                             ("bgpwire gc.freeze()", ["--gc-freeze"]),

@@ -2,14 +2,16 @@
 
     python bench/ingest_receiver.py --netns NS --listen 10.99.0.1 --peer 10.99.0.2 \
         --prefixes 1000000 [--hold-time 9] [--gc-freeze] [--gc-threshold 100000,50,100] \
-        [--profile FILE]
+        [--profile FILE] [--speaker]
 
 Started by ``bench/ingest.py`` (as root), not meant to be run by hand. It enters network
 namespace ``NS`` with ``tests.interop.netns.run_in`` (setns on the event loop's thread), listens
 on ``--listen``:179 with a :class:`~bgpwire.aio.Listener` in front of one passive
 :class:`~bgpwire.aio.PeerSession` for ``--peer``, and feeds every ``UpdateReceived`` into an
-:class:`~bgpwire.rib.AdjRibIn`. It prints ``ready`` once listening, then one JSON line with its
-measurements once the IPv4 End-of-RIB has arrived and the table holds ``--prefixes`` routes.
+:class:`~bgpwire.rib.AdjRibIn`. With ``--speaker`` it runs a :class:`~bgpwire.speaker.Speaker`
+with one passive peer instead, as most programs embed bgpwire, and reads its events. It prints
+``ready`` once listening, then one JSON line with its measurements once the IPv4 End-of-RIB
+has arrived and the table holds ``--prefixes`` routes.
 
 ``--gc-freeze`` / ``--gc-threshold`` are settings of the embedding program (this script), not of
 bgpwire: ``gc.freeze()`` after start-up moves every object alive then out of the collector's
@@ -45,7 +47,15 @@ from bgpwire.fsm import (  # noqa: E402
     UpdateReceived,
 )
 from bgpwire.fsm.table import Input  # noqa: E402
-from bgpwire.rib import AdjRibIn  # noqa: E402
+from bgpwire.rib import AdjRibIn, RibChange  # noqa: E402
+from bgpwire.speaker import (  # noqa: E402
+    EndOfRIB,
+    PeerDown,
+    PeerSpec,
+    PeerUp,
+    RoutesReceived,
+    Speaker,
+)
 from tests.interop.netns import run_in  # noqa: E402
 
 LOCAL_AS = 65010
@@ -160,6 +170,62 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
         await peer.stop("benchmark done", timeout=2.0)
 
 
+def time_apply(rib: AdjRibIn, counters: Counters) -> None:
+    """Add up the time in ``rib.apply`` (wrapped on this one instance, as :func:`count_keepalives`
+    wraps ``fire``): inside a Speaker, the table is applied to out of the program's sight."""
+    original = rib.apply
+
+    def apply(update: Any) -> RibChange:
+        start = time.perf_counter()
+        try:
+            return original(update)
+        finally:
+            counters.apply_seconds += time.perf_counter() - start
+
+    rib.apply = apply  # type: ignore[method-assign]
+
+
+async def receive_with_speaker(args: argparse.Namespace, counters: Counters,
+                               gc_timer: GcTimer) -> None:
+    speaker = Speaker(LOCAL_AS, IPv4Address(args.listen), listen=[(args.listen, 179)])
+    config = speaker.peer_config(PEER_AS, hold_time=args.hold_time, auto_restart=False)
+    await speaker.add_peer(PeerSpec(args.peer, config, passive=True,
+                                    options=TransportOptions(local_address=args.listen)))
+    rib = speaker.adj_rib_in(args.peer)
+    time_apply(rib, counters)
+    await speaker.start()
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    if args.gc_threshold:
+        gc.set_threshold(*args.gc_threshold)
+    gc_timer.active = True
+    print("ready", flush=True)
+    try:
+        async for event in speaker.events():
+            if isinstance(event, RoutesReceived):
+                if not counters.updates:
+                    counters.t_first_update = time.time()
+                counters.updates += 1
+            elif isinstance(event, EndOfRIB) and event.family == IPV4_UNICAST:
+                counters.t_end_of_rib = time.time()
+            elif isinstance(event, PeerUp):
+                counters.t_established = time.time()
+                session = speaker.session(args.peer)
+                if session is not None:
+                    count_keepalives(session, counters)
+            elif isinstance(event, PeerDown):
+                counters.left_established.append(f"down: {event.reason}")
+                break
+            if counters.t_end_of_rib and rib.count(IPV4_UNICAST) >= args.prefixes:
+                counters.t_done = time.time()
+                break
+    finally:
+        gc_timer.active = False
+        print(json.dumps(report(args, counters, rib)), flush=True)
+        await speaker.close("benchmark done")
+
+
 def report(args: argparse.Namespace, counters: Counters, rib: AdjRibIn) -> dict[str, Any]:
     status = Path("/proc/self/status").read_text()
     hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
@@ -200,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold-time", type=int, default=9)
     parser.add_argument("--gc-freeze", action="store_true")
     parser.add_argument("--gc-threshold", type=thresholds, default=None)
+    parser.add_argument("--speaker", action="store_true",
+                        help="receive with a Speaker (one passive peer) and read its events")
     parser.add_argument("--profile", type=Path, default=None,
                         help="write cProfile statistics of the whole run to this file")
     args = parser.parse_args(argv)
@@ -208,7 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     gc.callbacks.append(gc_timer)
 
     async def run() -> None:
-        await receive(args, counters, gc_timer)
+        if args.speaker:
+            await receive_with_speaker(args, counters, gc_timer)
+        else:
+            await receive(args, counters, gc_timer)
 
     if args.profile is None:
         run_in(args.netns, run)
