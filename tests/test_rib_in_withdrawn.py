@@ -31,7 +31,13 @@ def test_clear_hands_over_the_table_and_reads_back_the_same_routes() -> None:
     assert withdrawn[0] == before[0] and withdrawn[-1].link_local == LL6
     assert withdrawn[1:3] == tuple(before[1:3])
     assert hash(withdrawn) == hash(tuple(before))
-    assert "4 routes" in repr(withdrawn)
+    assert repr(withdrawn) == f"LazyRoutes({before!r})"  # a few routes are shown
+
+
+def test_a_whole_table_shows_only_its_length() -> None:
+    rib = AdjRibIn(LOCAL_AS)
+    rib.apply(wire(announce4(*(IPv4Network(f"10.0.{i}.0/24") for i in range(9)))))
+    assert repr(rib.clear().withdrawn) == "LazyRoutes(9 routes)"
 
 
 def test_clear_of_one_family_leaves_the_other() -> None:

@@ -190,6 +190,9 @@ def table_routes(family: Family, entries: Iterable[tuple[bytes, StoredPath]]) ->
 
 
 _new = object.__new__
+_SHOWN = 8
+"""Up to this many routes, a :class:`LazyRoutes` shows them in its repr (a table, only its
+length)."""
 Part = tuple[Family, Mapping[bytes, StoredPath]] | tuple[Family, Sequence[bytes], StoredPath]
 """Routes of one family in a :class:`LazyRoutes`: keys with their paths (a part of a table),
 or keys that share one path (the prefixes of one UPDATE)."""
@@ -256,4 +259,6 @@ class LazyRoutes(Sequence[Route]):
         return hash(tuple(self))
 
     def __repr__(self) -> str:
+        if self._length <= _SHOWN:
+            return f"LazyRoutes({list(self)!r})"
         return f"LazyRoutes({self._length} routes)"
