@@ -174,14 +174,18 @@ class Peer:
 
     async def _consume(self, session: PeerSession) -> None:
         async for event in session.events():
-            if session is self.session:
-                await self._handle(session, event)
+            if session is not self.session:
+                continue
+            if type(event) is UpdateReceived:  # most events: handled without a coroutine
+                if not self._halted:
+                    over = self._received(event.update)
+                    if over is not None:
+                        await self._over_limit(session, over)
+            else:
+                self._handle(session, event)
 
-    async def _handle(self, session: PeerSession, event: Event) -> None:
-        if isinstance(event, UpdateReceived):
-            if not self._halted:
-                await self._received(session, event.update)
-        elif isinstance(event, SessionEstablished):
+    def _handle(self, session: PeerSession, event: Event) -> None:
+        if isinstance(event, SessionEstablished):
             self._up(session, event.negotiation)
         elif isinstance(event, SessionDown):
             self._down(session, event)
@@ -195,7 +199,9 @@ class Peer:
 
     # --- receiving ----------------------------------------------------------------------------
 
-    async def _received(self, session: PeerSession, update: Update) -> None:
+    def _received(self, update: Update) -> Family | None:
+        """Apply ``update`` and report the change; return the family now over its prefix
+        limit, if any (the caller ends the session)."""
         self.updates_received += 1
         change = self.adj_in.apply(update)
         self._report(change)
@@ -204,16 +210,18 @@ class Peer:
                 self._stale.discard(change.end_of_rib)
                 self._report(self.adj_in.sweep_stale(change.end_of_rib))
             self._events.put(EndOfRIB(self.address, change.end_of_rib))
-        if change.over_limit:
-            family = change.over_limit[0]
-            limit = self.adj_in.limit(family)
-            assert limit is not None
-            self._halted = True
-            await session.stop(error=max_prefixes_error(family, limit))
-            if self.spec.max_prefix_restart is not None:
-                self._restart = asyncio.get_running_loop().call_later(
-                    self.spec.max_prefix_restart,
-                    lambda: self._spawn(self._start_or_record()))
+        return change.over_limit[0] if change.over_limit else None
+
+    async def _over_limit(self, session: PeerSession, family: Family) -> None:
+        """End the session for too many prefixes (RFC 4486 §4), restart it later if asked."""
+        limit = self.adj_in.limit(family)
+        assert limit is not None
+        self._halted = True
+        await session.stop(error=max_prefixes_error(family, limit))
+        if self.spec.max_prefix_restart is not None:
+            self._restart = asyncio.get_running_loop().call_later(
+                self.spec.max_prefix_restart,
+                lambda: self._spawn(self._start_or_record()))
 
     def _report(self, change: RibChange) -> None:
         announced = change.announced

@@ -311,10 +311,9 @@ class Speaker:
 
     # --- events -----------------------------------------------------------------------------
 
-    async def events(self) -> AsyncIterator[SpeakerEvent]:
+    def events(self) -> AsyncIterator[SpeakerEvent]:
         """The speaker's events, oldest first; ends after :meth:`close`. One reader only."""
-        async for event in self._events:
-            yield event
+        return aiter(self._events)
 
     @property
     def dropped_events(self) -> int:
