@@ -252,24 +252,13 @@ def decode_ipv6_unicast_reach(
     if (stop - start < 21 or not data.startswith(_IPV6_UNICAST_GLOBAL_HOP, start)
             or ctx.add_path or flags & 0xC0 != _OPTIONAL_BIT):
         return None
-    hop = data[start + 4:start + 20]
-    hops = _IPV6_NEXT_HOPS.get(hop)
-    if hops is None:
-        hops = _decode_next_hop(hop, AFI.IPV6, hop)
     try:
         prefixes = _prefix_list(data[start + 21:stop], AFI.IPV6, False)
     except InvalidNetworkField:
         return None
-    reach = _new(MPReachNLRI)
     canonical = _OPTIONAL_BIT | _EXTENDED_LENGTH_BIT if stop - start > 255 else _OPTIONAL_BIT
-    _set_flags(reach, None if flags == canonical else flags)
-    _set_reach_family(reach, IPV6_UNICAST)
-    _set_reach_next_hops(reach, hops)
-    _set_reach_nlri(reach, prefixes)
-    _set_reach_raw_next_hop(reach, b"")
-    _set_reach_raw_nlri(reach, b"")
-    _set_reach_reserved(reach, data[start + 20])
-    return reach
+    return ipv6_unicast_reach(data[start + 4:start + 20], data[start + 20],
+                              None if flags == canonical else flags, prefixes)
 
 
 def ipv6_unicast_reach(
