@@ -120,6 +120,18 @@ def count_keepalives(peer: PeerSession, counters: Counters) -> None:
     session.fire = fire  # type: ignore[method-assign]
 
 
+def ready(args: argparse.Namespace, gc_timer: GcTimer) -> None:
+    """Apply the collector settings asked for, start timing the collector, and tell the
+    parent we listen."""
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    if args.gc_threshold:
+        gc.set_threshold(*args.gc_threshold)
+    gc_timer.active = True
+    print("ready", flush=True)
+
+
 async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTimer) -> None:
     config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS,
                         router_id=IPv4Address(args.listen), hold_time=args.hold_time,
@@ -130,13 +142,7 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
     count_keepalives(peer, counters)
     await listener.start()
     await peer.start()
-    if args.gc_freeze:
-        gc.collect()
-        gc.freeze()
-    if args.gc_threshold:
-        gc.set_threshold(*args.gc_threshold)
-    gc_timer.active = True
-    print("ready", flush=True)
+    ready(args, gc_timer)
     try:
         async for event in peer.events():
             if isinstance(event, UpdateReceived):
@@ -194,13 +200,7 @@ async def receive_with_speaker(args: argparse.Namespace, counters: Counters,
     rib = speaker.adj_rib_in(args.peer)
     time_apply(rib, counters)
     await speaker.start()
-    if args.gc_freeze:
-        gc.collect()
-        gc.freeze()
-    if args.gc_threshold:
-        gc.set_threshold(*args.gc_threshold)
-    gc_timer.active = True
-    print("ready", flush=True)
+    ready(args, gc_timer)
     try:
         async for event in speaker.events():
             if isinstance(event, RoutesReceived):
