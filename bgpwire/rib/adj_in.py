@@ -181,6 +181,7 @@ class AdjRibIn:
     def __init__(
         self, local_as: int, *, max_prefixes: int | Mapping[Family, int] | None = None
     ) -> None:
+        self._needles: dict[int, tuple[bytes, bytes]] = {}
         self.local_as = local_as
         self.max_prefixes = max_prefixes
         self.external = False
@@ -191,8 +192,6 @@ class AdjRibIn:
         """NEXT_HOP values seen, as the address, or ``None`` when it cannot be forwarded to:
         a table has few next hops, and each UPDATE would build and check its own."""
         self._usable_hops: dict[NextHopAddress, bool] = {}
-        self._needles_for = -1
-        self._needle_table: dict[int, tuple[bytes, bytes]] = {}
         self._tables: dict[Family, dict[bytes, StoredPath]] = {}
         self._end_of_rib: set[Family] = set()
 
@@ -347,16 +346,18 @@ class AdjRibIn:
         return _change(family, new, path, tuple(replaced), over)
 
     @property
-    def _needles(self) -> dict[int, tuple[bytes, bytes]]:
-        """Per AS-number width: our AS and AS 0 as they appear in an AS_PATH (our AS ``b""``
-        when it does not fit)."""
-        if self._needles_for != self.local_as:
-            self._needles_for = asn = self.local_as
-            self._needle_table = {
-                width: (asn.to_bytes(width, "big") if asn < 1 << (8 * width) else b"",
-                        bytes(width))
-                for width in (2, 4)}
-        return self._needle_table
+    def local_as(self) -> int:
+        """Our AS number: a path holding it is a loop."""
+        return self._local_as
+
+    @local_as.setter
+    def local_as(self, asn: int) -> None:
+        self._local_as = asn
+        # Per AS-number width: our AS and AS 0 as they appear in an AS_PATH (our AS b"" when
+        # it does not fit), for the byte test of _apply_recognised.
+        self._needles = {
+            width: (asn.to_bytes(width, "big") if asn < 1 << (8 * width) else b"", bytes(width))
+            for width in (2, 4)}
 
     def _install(
         self, update: Update, attributes: tuple[PathAttribute, ...], gains: _Gains
