@@ -201,3 +201,11 @@ def test_routes_keep_their_attributes_after_stale_marking_and_refresh() -> None:
     change = rib.apply(received(announce4(net("10.0.0.0/24"), attributes=base(PEER_AS, 9))))
     assert [(old.stale, new.stale) for old, new in change.replaced] == [(True, False)]
     assert not rib.sweep_stale() and len(rib) == 1
+
+
+def test_a_new_local_as_is_what_the_fast_way_looks_for() -> None:
+    rib = AdjRibIn(64999)
+    assert rib.apply(received(announce4(net("10.0.0.0/24"), attributes=base(PEER_AS, LOCAL_AS))))
+    rib.local_as = LOCAL_AS  # e.g. the program changed its AS: our AS is now in that path
+    change = rib.apply(received(announce4(net("10.0.1.0/24"), attributes=base(PEER_AS, LOCAL_AS))))
+    assert change.rejected == ((IPV4_UNICAST, net("10.0.1.0/24")),) and len(rib) == 1
