@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from bgpwire_announcer.load_documents import Document, files_to_read, parse_file
@@ -40,6 +40,7 @@ from bgpwire_announcer.load_metallb import (
     build_peer,
     build_pool,
 )
+from bgpwire_announcer.load_secrets import build_secret
 from bgpwire_announcer.model import (
     AddressPool,
     Advertisement,
@@ -51,6 +52,7 @@ from bgpwire_announcer.model import (
     Node,
     Origin,
     Problem,
+    Secret,
     Service,
 )
 
@@ -64,7 +66,7 @@ _METALLB_VERSIONS = {
     "Community": ("v1beta1",),
     "BFDProfile": ("v1beta1",),
 }
-_CORE_KINDS = {"Service": "v1", "Node": "v1", "Namespace": "v1",
+_CORE_KINDS = {"Service": "v1", "Node": "v1", "Namespace": "v1", "Secret": "v1",
                "EndpointSlice": "discovery.k8s.io/v1"}
 _CLUSTER_SCOPED = {"Node", "Namespace"}
 
@@ -91,6 +93,7 @@ class _Collected:
     endpoint_slices: list[EndpointSlice]
     namespaces: list[tuple[str, tuple[tuple[str, str], ...]]]
     ignored: dict[str, int]
+    secrets: list[Secret] = field(default_factory=list)
 
 
 def _origin(document: Document, problems: list[Problem]) -> tuple[Origin, Fields]:
@@ -165,6 +168,8 @@ def _build_into(kind: str, origin: Origin, top: Fields, into: _Collected) -> Non
         into.nodes.append(Node(origin, top.sub("metadata").labels("labels")))
     elif kind == "Namespace":
         into.namespaces.append((origin.name, top.sub("metadata").labels("labels")))
+    elif kind == "Secret":
+        into.secrets.append(build_secret(origin, top))
 
 
 def _merge(into: _Collected, scratch: _Collected) -> None:
@@ -177,6 +182,7 @@ def _merge(into: _Collected, scratch: _Collected) -> None:
     into.nodes += scratch.nodes
     into.endpoint_slices += scratch.endpoint_slices
     into.namespaces += scratch.namespaces
+    into.secrets += scratch.secrets
 
 
 T = TypeVar("T")
@@ -244,5 +250,6 @@ def load_paths(paths: Sequence[str | os.PathLike[str]]) -> Loaded:
         nodes=_identity_order(collected.nodes),
         endpoint_slices=_identity_order(collected.endpoint_slices),
         namespaces=tuple(sorted(set(collected.namespaces))),
+        secrets=_identity_order(collected.secrets),
     )
     return Loaded(config, tuple(sorted(set(problems))), tuple(notes))

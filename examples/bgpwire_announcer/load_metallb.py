@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bgpwire_announcer.load_fields import Fields
+from bgpwire_announcer.load_fields import Fields, type_name
+from bgpwire_announcer.load_secrets import HIDDEN
 from bgpwire_announcer.model import (
     AddressPool,
     Advertisement,
@@ -115,6 +116,15 @@ def _switch(top: Fields, annotations: Mapping[str, Any], key: str) -> bool:
     return False
 
 
+def _password(spec: Fields) -> str | None:
+    """``spec.password``; a value of the wrong type is reported without being shown."""
+    value = spec.data.get("password")
+    if value is None or isinstance(value, str):
+        return value or None
+    spec.bad(spec.field("password"), HIDDEN, f"must be a string, not {type_name(value)}")
+    return None
+
+
 def build_peer(origin: Origin, top: Fields) -> BGPPeer:
     spec = top.sub("spec")
     annotations = top.sub("metadata").sub("annotations").data
@@ -126,10 +136,13 @@ def build_peer(origin: Origin, top: Fields) -> BGPPeer:
                      f"not supported by bgpwire-announcer: {why}")
     secret = spec.data.get("passwordSecret")
     secret_name: str | None = None
+    secret_namespace: str | None = None
     if isinstance(secret, str):
         secret_name = secret.strip() or None
     elif secret is not None:
-        secret_name = spec.sub("passwordSecret").text("name") or None
+        reference = spec.sub("passwordSecret")
+        secret_name = (reference.text("name") or "").strip() or None
+        secret_namespace = (reference.text("namespace") or "").strip() or None
     my_asn = spec.integer("myASN")
     peer_asn = spec.integer("peerASN")
     peer_address = spec.text("peerAddress")
@@ -149,8 +162,9 @@ def build_peer(origin: Origin, top: Fields) -> BGPPeer:
         connect_time=_duration(spec, "connectTime"),
         router_id=(spec.text("routerID") or "").strip() or None,
         node_selectors=spec.selectors("nodeSelectors"),
-        password=spec.text("password") or None,
+        password=_password(spec),
         password_secret=secret_name,
+        password_secret_namespace=secret_namespace,
         bfd_profile=(spec.text("bfdProfile") or "").strip() or None,
         ebgp_multihop=spec.flag("ebgpMultiHop"),
         enable_graceful_restart=spec.flag("enableGracefulRestart"),

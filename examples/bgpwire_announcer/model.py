@@ -142,7 +142,9 @@ DEFAULT_HOLD_TIME = 90
 class BGPPeer:
     """``BGPPeer`` (v1beta1 and v1beta2). Durations are in seconds; ``None`` is "not given".
 
-    ``password`` never appears in output (status, plan, messages).
+    ``password`` never appears in output (status, plan, messages). It is ``spec.password`` as
+    read; once the configuration is valid, :func:`~.passwords.resolve_passwords` fills it from
+    the Secret that ``passwordSecret`` names, so the session code sees one field either way.
     """
 
     origin: Origin
@@ -158,6 +160,9 @@ class BGPPeer:
     node_selectors: tuple[LabelSelector, ...] = ()
     password: str | None = field(default=None, repr=False)
     password_secret: str | None = None
+    """``spec.passwordSecret.name``."""
+    password_secret_namespace: str | None = None
+    """``spec.passwordSecret.namespace`` when given (it must be the BGPPeer's own)."""
     bfd_profile: str | None = None
     ebgp_multihop: bool = False
     enable_graceful_restart: bool = False
@@ -192,6 +197,19 @@ class BFDProfile:
 
 
 # --- Kubernetes objects ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A ``v1 Secret``, reduced to what a BGPPeer's ``passwordSecret`` needs: its type and its
+    ``password`` key (decoded; the loader reads no other key). ``password_field`` says where
+    the password came from (``data.password`` or ``stringData.password``) for messages, which
+    never show the password itself."""
+
+    origin: Origin
+    type: str = "Opaque"
+    password: str | None = field(default=None, repr=False)
+    password_field: str = "data.password"
 
 
 class IPFamilyPolicy(Enum):
@@ -270,6 +288,8 @@ class Config:
     endpoint_slices: tuple[EndpointSlice, ...] = ()
     namespaces: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     """``v1 Namespace`` names and labels, for ``namespaceSelectors``."""
+    secrets: tuple[Secret, ...] = ()
+    """``v1 Secret`` objects, for ``passwordSecret``; emptied once the passwords are resolved."""
 
 
 # --- problems -------------------------------------------------------------------------------

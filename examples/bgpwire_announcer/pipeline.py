@@ -14,6 +14,7 @@ from bgpwire_announcer.allocate import Allocation, Assignment, allocate, assignm
 from bgpwire_announcer.interfaces import AddressPresence, address_present
 from bgpwire_announcer.load import load_paths
 from bgpwire_announcer.model import Config, Plan
+from bgpwire_announcer.passwords import resolve_passwords
 from bgpwire_announcer.plan import make_plan
 from bgpwire_announcer.validate import validate
 
@@ -47,13 +48,14 @@ def load_valid(paths: Sequence[str], node: str | None) -> tuple[Config, tuple[st
 
     What the loader refuses (a typo, a wrong type) and what validation finds in the objects
     that did load are reported together, sorted, so that one typo does not hide the other
-    problems and the same files give the same list whatever their order."""
+    problems and the same files give the same list whatever their order. The configuration
+    returned has each ``passwordSecret`` read into its peer's ``password``."""
     loaded = load_paths(list(paths))
     problems = {str(problem) for problem in loaded.problems}
     problems.update(str(problem) for problem in validate(loaded.config, node))
     if problems:
         raise Refused(sorted(problems), loaded.notes)
-    return loaded.config, tuple(loaded.notes)
+    return resolve_passwords(loaded.config), tuple(loaded.notes)
 
 
 def compute(paths: Sequence[str], node: str, remembered: Mapping[str, Assignment], *,

@@ -167,10 +167,11 @@ def peer_spec(peer: BGPPeer, settings: NodeSettings,
 
 def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str | None:
     """Why ``peer`` cannot be started on this node, if it cannot: the plan's reason (its source
-    address is absent), a VRF, a passive peer with nothing to accept it, or a password kept in
-    a Kubernetes Secret, which the announcer does not read (a session without the MD5 key the
-    router expects would only be refused). A passive peer may have a password: the speaker
-    gives its listeners each peer's TCP-MD5 key."""
+    address is absent), a VRF, a passive peer with nothing to accept it, or a ``passwordSecret``
+    whose password was not read into ``password`` (validation and
+    :func:`~.passwords.resolve_passwords` see to it that this does not happen; a session
+    without the MD5 key the router expects would only be refused). A passive peer may have a
+    password: the speaker gives its listeners each peer's TCP-MD5 key."""
     if planned:
         return planned
     if peer.vrf:
@@ -179,8 +180,8 @@ def peer_problem(peer: BGPPeer, planned: str | None, *, listening: bool) -> str 
     if peer.passive and not listening:
         return PASSIVE_WITHOUT_LISTEN
     if peer.password_secret and not peer.password:
-        return (f"passwordSecret {peer.password_secret!r} names a Kubernetes Secret, which is "
-                "not read here: give spec.password")
+        return (f"passwordSecret {peer.password_secret!r}: no password was read from the "
+                "Secret, so the session would lack its TCP-MD5 key")
     return None
 
 

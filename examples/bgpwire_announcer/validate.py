@@ -1,8 +1,9 @@
 """The verdict of ``bgpwire-announcer check``: is a loaded configuration valid, and if not, why.
 
 :func:`validate` applies MetalLB's rules (pool entries, aggregation lengths, communities, ASNs,
-timers, ports, ``ebgpMultiHop``, passwords, names) together with the announcer's own rules
-that replace the places where MetalLB goes wrong (see ``docs/announcer-config.md``):
+timers, ports, ``ebgpMultiHop``, passwords and the Secrets ``passwordSecret`` names, names)
+together with the announcer's own rules that replace the places where MetalLB goes wrong (see
+``docs/announcer-config.md``):
 
 - an advertisement is checked only against the pools it selects, and per family only on the
   families those pools hold; L2Advertisements never meet a BGP check (rule 1);
@@ -21,6 +22,7 @@ sorted :class:`~.model.Config` and returned sorted and without repeats.
 from __future__ import annotations
 
 from bgpwire_announcer.model import Config, Problem
+from bgpwire_announcer.passwords import check_password_secrets
 from bgpwire_announcer.validate_advertisements import check_advertisement, check_local_pref
 from bgpwire_announcer.validate_objects import (
     check_community_aliases,
@@ -46,6 +48,7 @@ def validate(config: Config, node: str | None = None) -> list[Problem]:
         check_advertisement(advertisement, config, entries, report)
     for peer in config.peers:
         check_peer(peer, config, report)
+    check_password_secrets(config, report)
     check_shared_peer_addresses(config, report)
     check_local_pref(config, entries, report)
     check_services(config, entries, report)

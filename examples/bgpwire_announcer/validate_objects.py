@@ -32,7 +32,8 @@ def check_names(config: Config, report: ProblemReport) -> None:
             report.add(origins, "metadata.name", name, f"defined {len(origins)} times")
     cluster: dict[Origin, int] = defaultdict(int)
     for origin in [*(o.origin for o in config.services), *(o.origin for o in config.nodes),
-                   *(o.origin for o in config.endpoint_slices)]:
+                   *(o.origin for o in config.endpoint_slices),
+                   *(o.origin for o in config.secrets)]:
         cluster[replace(origin, file="")] += 1
     for origin, count in cluster.items():
         if count > 1:

@@ -37,7 +37,8 @@ def without_files(config: Config) -> Config:
         config, pools=strip(config.pools), advertisements=strip(config.advertisements),
         peers=strip(config.peers), communities=strip(config.communities),
         bfd_profiles=strip(config.bfd_profiles), services=strip(config.services),
-        nodes=strip(config.nodes), endpoint_slices=strip(config.endpoint_slices))
+        nodes=strip(config.nodes), endpoint_slices=strip(config.endpoint_slices),
+        secrets=strip(config.secrets))
 
 
 def kubectl_noise(document: dict[str, Any], index: int) -> dict[str, Any]:

@@ -121,4 +121,6 @@ def test_peer_problems_in_order() -> None:
     assert peer_problem(bgp_peer(passive=True, password="k"), None, listening=True) is None
     assert peer_problem(bgp_peer(password="k"), None, listening=True) is None
     secret = peer_problem(bgp_peer(password_secret="tor"), None, listening=False)
-    assert secret is not None and "spec.password" in secret
+    assert secret is not None and "TCP-MD5 key" in secret
+    resolved = bgp_peer(password_secret="tor", password="k")
+    assert peer_problem(resolved, None, listening=False) is None

@@ -205,7 +205,7 @@ def test_peer_rules(tmp_path: Path, spec: dict[str, Any], line: str) -> None:
     {"holdTime": "3m", "keepaliveTime": "1m"}, {"ebgpMultiHop": True}, {"bfdProfile": "fast"},
     {"sourceAddress": "192.0.2.10", "routerID": "10.0.0.1"},
     {"address": "2001:db8::1", "sourceAddress": "2001:db8::2"},
-    {"passwordSecret": {"name": "bgp-auth"}}, {"my_asn": 4294967295}])
+    {"my_asn": 4294967295}])
 def test_valid_peers(tmp_path: Path, spec: dict[str, Any]) -> None:
     assert check(tmp_path, [peer("p", **spec), bfd_profile("fast")]) == []
 

@@ -6,6 +6,7 @@ multi-document YAML file, and :func:`check` runs the loader and the validator on
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,17 @@ def community(name: str, **aliases: str) -> Doc:
 
 def bfd_profile(name: str) -> Doc:
     return _metallb("BFDProfile", name, {"receiveInterval": 300})
+
+
+def secret(name: str, password: str | None = None, *, namespace: str = NAMESPACE,
+           type_: str = "kubernetes.io/basic-auth", **fields: Any) -> Doc:
+    """A ``v1 Secret`` whose ``data.password`` is ``password`` in base64 (``fields`` adds or
+    replaces top-level fields such as ``stringData``)."""
+    body: Doc = {"apiVersion": "v1", "kind": "Secret",
+                 "metadata": {"name": name, "namespace": namespace}, "type": type_}
+    if password is not None:
+        body["data"] = {"password": base64.b64encode(password.encode()).decode()}
+    return {**body, **fields}
 
 
 def node(name: str, **labels: str) -> Doc:
