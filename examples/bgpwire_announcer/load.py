@@ -18,7 +18,8 @@ Every list in the resulting :class:`~.model.Config` is sorted by identity (names
 content), so nothing downstream depends on the order of files or documents.
 
 This module keeps the steps together: :mod:`.load_documents` turns files into documents,
-:mod:`.load_metallb` and :mod:`.load_kubernetes` turn one document of each kind into a model
+:mod:`.load_metallb`, :mod:`.load_kubernetes` and :mod:`.load_secrets` (which reads only the
+``password`` of a Secret, for ``passwordSecret``) turn one document of each kind into a model
 object through the typed reads of :mod:`.load_fields`, and :func:`load_paths` here routes each
 document to its builder, leaves out objects with problems and sorts the result.
 """
