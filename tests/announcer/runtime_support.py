@@ -24,6 +24,7 @@ from bgpwire_announcer.report import SessionReport
 from bgpwire_announcer.runtime import Announcer
 from bgpwire_announcer.speakers import NodeSettings
 
+from bgpwire.aio import Listener, PeerSession, TransportOptions
 from bgpwire.fsm import GracefulRestartConfig, PeerConfig
 from bgpwire.rib import Route
 from bgpwire.speaker import PeerSpec, PeerUp, RoutesReceived, Speaker, SpeakerEvent
@@ -235,3 +236,29 @@ def make_announcer(config: Path, absent: set[str], state: Path | None, *,
                                 "ipv4_next_hop": lambda: next_hop4, **options}
     return Announcer([str(config)], NodeSettings(NODE), state_path=str(state) if state else None,
                      presence=lambda address: address not in absent, **settings)
+
+
+@contextlib.asynccontextmanager
+async def md5_router(key: str) -> AsyncIterator[tuple[PeerSession, int]]:
+    """A router that accepts only an ebgp session (from EBGP_SOURCE) signed with ``key``: a
+    bare session behind a Listener on EBGP_ROUTER that holds the key. Yields the session and
+    the listener's port."""
+    router = PeerSession(PeerConfig(local_as=ROUTER_AS, peer_as=ANNOUNCER_AS,
+                                    router_id=ROUTER_ID, passive=True),
+                         EBGP_SOURCE, TransportOptions(md5_password=key))
+    listener = Listener({router.peer_address: router}, EBGP_ROUTER, 0)
+    await listener.start()
+    await router.start()
+    try:
+        yield router, listener.port
+    finally:
+        await router.stop()
+        await listener.close()
+
+
+def signed_peer_config(port: int, peer_extra: str) -> str:
+    """One service and the ``ebgp`` BGPPeer towards :func:`md5_router`, with ``peer_extra``
+    (its password or passwordSecret)."""
+    return BASE.format(local_pref=100) + service_yaml("web") + peer_yaml(
+        "ebgp", my_asn=ANNOUNCER_AS, address=EBGP_ROUTER, port=port, source=EBGP_SOURCE,
+        extra=peer_extra)

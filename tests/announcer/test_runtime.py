@@ -11,30 +11,24 @@ from bgpwire_announcer.report import report_json, report_metrics
 from bgpwire_announcer.runtime import Announcer, StartError
 from bgpwire_announcer.speakers import NodeSettings
 
-from bgpwire.aio import Listener, PeerSession, TransportOptions
 from bgpwire.attributes import ASPath, Communities, LargeCommunities, LocalPref
 from bgpwire.attributes.communities import LargeCommunity
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
-from bgpwire.fsm import PeerConfig
 from bgpwire.speaker import PeerDown, PeerUp, RoutesReceived
 from tests.announcer.runtime_support import (
     ANNOUNCER_AS,
-    BASE,
-    EBGP_ROUTER,
     EBGP_SOURCE,
     IBGP_SOURCE,
     LATE_SOURCE,
     NEXT_HOP4,
     NEXT_HOP6,
-    ROUTER_AS,
-    ROUTER_ID,
     close_router,
     config_yaml,
     lab,
     make_announcer,
-    peer_yaml,
-    service_yaml,
+    md5_router,
     session_of,
+    signed_peer_config,
     start_router,
     wait_for,
 )
@@ -514,25 +508,15 @@ async def test_a_state_file_among_the_manifests_is_refused(tmp_path: Path) -> No
 
 @pytest.mark.asyncio
 async def test_the_password_becomes_tcp_md5(tmp_path: Path) -> None:
-    # The router is a bare session behind a Listener that holds the key.
     key = "s3cret-key"
-    router = PeerSession(PeerConfig(local_as=ROUTER_AS, peer_as=ANNOUNCER_AS,
-                                    router_id=ROUTER_ID, passive=True),
-                         EBGP_SOURCE, TransportOptions(md5_password=key))
-    listener = Listener({router.peer_address: router}, EBGP_ROUTER, 0)
-    await listener.start()
-    await router.start()
-    config = tmp_path / "config.yaml"
-    config.write_text(BASE.format(local_pref=100) + service_yaml("web") + peer_yaml(
-        "ebgp", my_asn=ANNOUNCER_AS, address=EBGP_ROUTER, port=listener.port,
-        source=EBGP_SOURCE, extra=f"  password: {key}\n"))
-    announcer = make_announcer(config, set(), None)
-    try:
-        await announcer.start()
-        await router.wait_established(15)
-        assert session_of(announcer, "ebgp").md5
-        assert key not in str(report_json(announcer.report()))
-    finally:
-        await announcer.stop("withdraw")
-        await router.stop()
-        await listener.close()
+    async with md5_router(key) as (router, port):
+        config = tmp_path / "config.yaml"
+        config.write_text(signed_peer_config(port, f"  password: {key}\n"))
+        announcer = make_announcer(config, set(), None)
+        try:
+            await announcer.start()
+            await router.wait_established(15)
+            assert session_of(announcer, "ebgp").md5
+            assert key not in str(report_json(announcer.report()))
+        finally:
+            await announcer.stop("withdraw")

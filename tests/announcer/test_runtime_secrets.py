@@ -11,23 +11,16 @@ import pytest
 from bgpwire_announcer.report import report_json
 from bgpwire_announcer.runtime import Announcer
 
-from bgpwire.aio import Listener, PeerSession, TransportOptions
-from bgpwire.fsm import PeerConfig
 from tests.announcer.runtime_support import (
-    ANNOUNCER_AS,
-    BASE,
     EBGP_ROUTER,
-    EBGP_SOURCE,
     IBGP_ROUTER,
     IBGP_SOURCE,
-    ROUTER_AS,
-    ROUTER_ID,
     Lab,
     lab,
     make_announcer,
-    peer_yaml,
-    service_yaml,
+    md5_router,
     session_of,
+    signed_peer_config,
     wait_for,
 )
 
@@ -54,32 +47,21 @@ def md5_of(announcer: Announcer, address: str) -> str | None:
 
 @pytest.mark.asyncio
 async def test_the_secret_password_becomes_tcp_md5(tmp_path: Path) -> None:
-    # The router is a bare session behind a Listener that holds the key: only a connection
-    # signed with the Secret's password gets through.
+    # Only a connection signed with the Secret's password gets through to the router.
     key = "from-a-secret"
-    router = PeerSession(PeerConfig(local_as=ROUTER_AS, peer_as=ANNOUNCER_AS,
-                                    router_id=ROUTER_ID, passive=True),
-                         EBGP_SOURCE, TransportOptions(md5_password=key))
-    listener = Listener({router.peer_address: router}, EBGP_ROUTER, 0)
-    await listener.start()
-    await router.start()
-    # The Secret is in its own file, read after the BGPPeer's.
-    (tmp_path / "a.yaml").write_text(
-        BASE.format(local_pref=100) + service_yaml("web") + peer_yaml(
-            "ebgp", my_asn=ANNOUNCER_AS, address=EBGP_ROUTER, port=listener.port,
-            source=EBGP_SOURCE, extra=USES_SECRET))
-    (tmp_path / "b-secret.yaml").write_text(secret_yaml("ebgp-auth", key))
-    announcer = make_announcer(tmp_path, set(), None)
-    try:
-        await announcer.start()
-        assert md5_of(announcer, EBGP_ROUTER) == key
-        await router.wait_established(15)
-        assert session_of(announcer, "ebgp").md5
-        assert key not in str(report_json(announcer.report()))
-    finally:
-        await announcer.stop("withdraw")
-        await router.stop()
-        await listener.close()
+    async with md5_router(key) as (router, port):
+        # The Secret is in its own file, read after the BGPPeer's.
+        (tmp_path / "a.yaml").write_text(signed_peer_config(port, USES_SECRET))
+        (tmp_path / "b-secret.yaml").write_text(secret_yaml("ebgp-auth", key))
+        announcer = make_announcer(tmp_path, set(), None)
+        try:
+            await announcer.start()
+            assert md5_of(announcer, EBGP_ROUTER) == key
+            await router.wait_established(15)
+            assert session_of(announcer, "ebgp").md5
+            assert key not in str(report_json(announcer.report()))
+        finally:
+            await announcer.stop("withdraw")
 
 
 def write(world: Lab, ebgp_key: str, unused_key: str) -> None:
