@@ -87,10 +87,9 @@ def _entries(afi: AFI, add_path: bool) -> re.Pattern[bytes]:
     return re.compile(b"(?s:.{4})" + choice if add_path else choice)
 
 
-_FIND_ENTRIES: dict[tuple[int, bool], Callable[[bytes], list[bytes]]] = {
-    (afi, add_path): _entries(afi, add_path).findall
-    for afi in (AFI.IPV4, AFI.IPV6) for add_path in (False, True)
-}
+_FIND_ENTRIES: dict[tuple[int, bool], Callable[[bytes], list[bytes]]] = {}
+"""The patterns compiled so far (on first use: the IPv6 one has 129 alternatives, and a
+program that never fills a table need not wait for them at import)."""
 
 
 def wire_keys(data: bytes, afi: int, add_path: bool) -> list[bytes] | None:
@@ -103,7 +102,9 @@ def wire_keys(data: bytes, afi: int, add_path: bool) -> list[bytes] | None:
     """
     find = _FIND_ENTRIES.get((afi, add_path))
     if find is None:
-        return None
+        if afi not in _BITS:
+            return None
+        find = _FIND_ENTRIES[afi, add_path] = _entries(AFI(afi), add_path).findall
     keys: list[bytes] = find(data)
     if sum(map(len, keys)) != len(data):
         return None
