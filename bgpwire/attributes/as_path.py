@@ -26,6 +26,7 @@ from bgpwire.attributes.base import OPTIONAL_TRANSITIVE, WELL_KNOWN, PathAttribu
 from bgpwire.constants import AS_TRANS, ASPathSegmentType, AttrType
 from bgpwire.context import Negotiated
 from bgpwire.errors import AttributeLengthError, LocalProtocolError, MalformedASPath
+from bgpwire.slots import slot_setters
 
 __all__ = [
     "AS4Aggregator",
@@ -91,9 +92,8 @@ class ASPathSegment:
 # Decoding builds values whose fields the bytes already bound: it skips the constructor's
 # checks and writes the slots directly, which costs a third of object.__setattr__.
 _new = object.__new__
-_set_type = ASPathSegment.__dict__["type"].__set__
-_set_asns = ASPathSegment.__dict__["asns"].__set__
-_set_flags = PathAttribute.__dict__["flags"].__set__
+_set_type, _set_asns = slot_setters(ASPathSegment, "type", "asns").values()
+(_set_flags,) = slot_setters(PathAttribute, "flags").values()
 
 
 def _segment(kind: ASPathSegmentType, asns: tuple[int, ...]) -> ASPathSegment:
@@ -192,7 +192,7 @@ class _Path(PathAttribute):
         return " ".join(map(str, self.segments))
 
 
-_set_segments = _Path.__dict__["segments"].__set__
+(_set_segments,) = slot_setters(_Path, "segments").values()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import ClassVar, Self
 from bgpwire.constants import AttrFlag
 from bgpwire.context import Negotiated
 from bgpwire.errors import AttributeLengthError, LocalProtocolError
+from bgpwire.slots import slot_setters
 
 OPTIONAL = AttrFlag.OPTIONAL
 TRANSITIVE = AttrFlag.TRANSITIVE
@@ -109,7 +110,7 @@ class AddressAttribute(PathAttribute):
         return str(self.address)
 
 
-_set_flags = PathAttribute.__dict__["flags"].__set__
+(_set_flags,) = slot_setters(PathAttribute, "flags").values()
 
 
 def set_received_flags(fresh: PathAttribute, flags: int) -> None:

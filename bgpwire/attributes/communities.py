@@ -25,6 +25,7 @@ from bgpwire.attributes.ext_communities import (
 from bgpwire.constants import AttrType
 from bgpwire.context import Negotiated
 from bgpwire.errors import AttributeLengthError, LocalProtocolError
+from bgpwire.slots import slot_setters
 
 __all__ = [
     "Communities",
@@ -50,7 +51,7 @@ _UNPACK = [struct.Struct(f">{n}I") for n in range(_STRUCTS)]
 
 
 _new = object.__new__
-_set_flags = PathAttribute.__dict__["flags"].__set__
+(_set_flags,) = slot_setters(PathAttribute, "flags").values()
 
 
 def _unpack_u32s(data: bytes, count: int) -> tuple[int, ...]:
@@ -155,7 +156,7 @@ class Communities(PathAttribute):
         return " ".join(map(format_community, self.values))
 
 
-_set_communities = Communities.__dict__["values"].__set__
+(_set_communities,) = slot_setters(Communities, "values").values()
 
 
 class LargeCommunity(NamedTuple):

@@ -31,6 +31,7 @@ from bgpwire.prefixes import (
     encode_prefixes,
     prefix_afi,
 )
+from bgpwire.slots import slot_setters
 
 __all__ = ["MPReachNLRI", "MPUnreachNLRI"]
 
@@ -43,7 +44,7 @@ _NEXT_HOPS: dict[int, dict[bytes, tuple[NextHopAddress, ...]]] = {AFI.IPV4: {}, 
 """Decoded next hops per AFI, by their bytes: a session has few."""
 _CACHE_SIZE = 1024
 _new = object.__new__
-_set_flags = PathAttribute.__dict__["flags"].__set__
+(_set_flags,) = slot_setters(PathAttribute, "flags").values()
 
 
 def _decode_next_hop(data: bytes, afi: int, value: bytes) -> tuple[NextHopAddress, ...]:
@@ -220,16 +221,10 @@ class MPReachNLRI(PathAttribute):
         return f"{self.family} next-hop {hops or '-'}: {count} {unit}"
 
 
-_SET_REACH = {
-    name: MPReachNLRI.__dict__[name].__set__
-    for name in ("family", "next_hops", "nlri", "raw_next_hop", "raw_nlri", "reserved")
-}
-_set_reach_family = _SET_REACH["family"]
-_set_reach_next_hops = _SET_REACH["next_hops"]
-_set_reach_nlri = _SET_REACH["nlri"]
-_set_reach_raw_next_hop = _SET_REACH["raw_next_hop"]
-_set_reach_raw_nlri = _SET_REACH["raw_nlri"]
-_set_reach_reserved = _SET_REACH["reserved"]
+_SET_REACH = slot_setters(
+    MPReachNLRI, "family", "next_hops", "nlri", "raw_next_hop", "raw_nlri", "reserved")
+(_set_reach_family, _set_reach_next_hops, _set_reach_nlri, _set_reach_raw_next_hop,
+ _set_reach_raw_nlri, _set_reach_reserved) = _SET_REACH.values()
 _IPV6_UNICAST_GLOBAL_HOP = bytes((0, AFI.IPV6, SAFI.UNICAST, 16))
 """The first four octets of an IPv6 unicast MP_REACH_NLRI with a 16-octet next hop."""
 _IPV6_NEXT_HOPS = _NEXT_HOPS[AFI.IPV6]
@@ -364,7 +359,4 @@ class MPUnreachNLRI(PathAttribute):
         return f"{self.family}: {count} {unit}"
 
 
-_SET_UNREACH = {
-    name: MPUnreachNLRI.__dict__[name].__set__
-    for name in ("family", "withdrawn", "raw_withdrawn")
-}
+_SET_UNREACH = slot_setters(MPUnreachNLRI, "family", "withdrawn", "raw_withdrawn")

@@ -18,6 +18,7 @@ from bgpwire.attributes.base import (
 from bgpwire.constants import AttrType
 from bgpwire.context import Negotiated
 from bgpwire.errors import AttributeLengthError, LocalProtocolError, OptionalAttributeError
+from bgpwire.slots import slot_setters
 
 __all__ = [
     "AIGP",
@@ -66,8 +67,8 @@ class _U32Attribute(PathAttribute):
 
 
 _new = object.__new__
-_set_flags = PathAttribute.__dict__["flags"].__set__
-_set_value = _U32Attribute.__dict__["value"].__set__
+(_set_flags,) = slot_setters(PathAttribute, "flags").values()
+(_set_value,) = slot_setters(_U32Attribute, "value").values()
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,7 @@ from bgpwire.fsm.table import (
     Input,
 )
 from bgpwire.messages import Keepalive, Message, Notification, Open, RouteRefresh, Update, decode
+from bgpwire.slots import slot_setters
 
 _MESSAGE_INPUTS: dict[type[Message], Input] = {
     Open: Input.BGP_OPEN,
@@ -385,7 +386,7 @@ if TRANSITIONS[(_ESTABLISHED, Input.UPDATE_MSG)].action is not Action.UPDATE_REC
     raise ImportError("Session.receive_data's way for clean UPDATEs no longer matches the table")
 
 _new = object.__new__
-_set_update = UpdateReceived.__dict__["update"].__set__
+(_set_update,) = slot_setters(UpdateReceived, "update").values()
 
 
 def _update_received(update: Update) -> UpdateReceived:

@@ -44,6 +44,7 @@ from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages.header import frame
 from bgpwire.messages.update_shapes import Shapes, shapes_for
 from bgpwire.prefixes import NLRIItem, PrefixList, encode_prefix, encode_prefixes
+from bgpwire.slots import slot_setters
 
 A = TypeVar("A", bound=PathAttribute)
 
@@ -446,11 +447,9 @@ _IPV4 = int(AFI.IPV4)
 _IPV6 = int(AFI.IPV6)
 _prefix_list = PrefixList.decode
 _new = object.__new__
-_SET_WITHDRAWN = Update.__dict__["withdrawn"].__set__
+_SET_WITHDRAWN, _SET_ATTRIBUTES, _SET_NLRI, _SET_PROBLEMS = slot_setters(
+    Update, "withdrawn", "attributes", "nlri", "problems").values()
 _GET_ATTRIBUTES = Update.__dict__["attributes"].__get__
-_SET_ATTRIBUTES = Update.__dict__["attributes"].__set__
-_SET_NLRI = Update.__dict__["nlri"].__set__
-_SET_PROBLEMS = Update.__dict__["problems"].__set__
 setattr(Update, "attributes", _AttributesField())  # noqa: B010  # hidden from the type checker
 
 

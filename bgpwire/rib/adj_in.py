@@ -53,6 +53,7 @@ from bgpwire.rib.compact import (
     wire_keys,
 )
 from bgpwire.rib.route import NextHopAddress, Route, RouteKey, route_attributes_of
+from bgpwire.slots import slot_setters
 
 __all__ = [
     "AdjRibIn",
@@ -494,12 +495,9 @@ class AdjRibIn:
 
 
 _new = object.__new__
-_set_announced = RibChange.__dict__["announced"].__set__
-_set_replaced = RibChange.__dict__["replaced"].__set__
-_set_withdrawn = RibChange.__dict__["withdrawn"].__set__
-_set_rejected = RibChange.__dict__["rejected"].__set__
-_set_end_of_rib = RibChange.__dict__["end_of_rib"].__set__
-_set_over_limit = RibChange.__dict__["over_limit"].__set__
+(_set_announced, _set_replaced, _set_withdrawn, _set_rejected, _set_end_of_rib,
+ _set_over_limit) = slot_setters(RibChange, "announced", "replaced", "withdrawn", "rejected",
+                                 "end_of_rib", "over_limit").values()
 
 
 def _change(

@@ -23,6 +23,7 @@ from bgpwire.constants import AFI, AttrType
 from bgpwire.errors import LocalProtocolError
 from bgpwire.families import PREFIX_FAMILIES, Family
 from bgpwire.prefixes import NLRIItem, prefix_afi
+from bgpwire.slots import slot_setters
 
 __all__ = ["MESSAGE_ATTRIBUTES", "NextHopAddress", "Route", "RouteKey"]
 
@@ -118,14 +119,10 @@ class Route:
 
 
 _new = object.__new__
-_SETTERS = {name: Route.__dict__[name].__set__ for name in (
-    "family", "prefix", "attributes", "next_hop", "link_local", "stale")}
-_set_family = _SETTERS["family"]
-_set_prefix = _SETTERS["prefix"]
-_set_attributes = _SETTERS["attributes"]
-_set_next_hop = _SETTERS["next_hop"]
-_set_link_local = _SETTERS["link_local"]
-_set_stale = _SETTERS["stale"]
+_SETTERS = slot_setters(
+    Route, "family", "prefix", "attributes", "next_hop", "link_local", "stale")
+_set_family, _set_prefix, _set_attributes, _set_next_hop, _set_link_local, _set_stale = (
+    _SETTERS.values())
 
 
 def decoded_route(
