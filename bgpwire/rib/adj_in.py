@@ -267,10 +267,9 @@ class AdjRibIn:
         if family is not None:
             self._end_of_rib.add(family)
             return RibChange(end_of_rib=family)
-        if not update.withdrawn and not update.problems and update.mp_unreach is None:
-            change = self._apply_recognised(update)
-            if change is not None:
-                return change
+        change = self._apply_recognised(update)
+        if change is not None:
+            return change
         removed: dict[Family, dict[bytes, StoredPath]] = {}
         withdrawals = _prefix_fields(update, announced=False)
         if withdrawals:
@@ -302,16 +301,31 @@ class AdjRibIn:
         )
 
     def _apply_recognised(self, update: Update) -> RibChange | None:
-        """:meth:`apply` for the UPDATEs a table is made of, or ``None`` to take the general way.
+        """:meth:`apply` for the UPDATEs a table is made of (see :meth:`_recognised`), or
+        ``None`` to take the general way. Prefixes that were there already take the slower
+        branch of :meth:`_put`."""
+        recognised = self._recognised(update)
+        if recognised is None:
+            return None
+        family, block, path = recognised
+        replaced: list[tuple[Route, Route]] = []
+        new, grew = self._put(family, block_keys(block, family.afi), path, replaced)
+        over = self._over({family}) if grew else ()
+        return _change(family, new, path, tuple(replaced), over)
+
+    def _recognised(self, update: Update) -> tuple[Family, Sequence[NLRIItem], StoredPath] | None:
+        """The family, prefixes and stored path of an UPDATE a table is made of, or ``None``
+        when it needs the general way.
 
         Such an UPDATE announces prefixes of one family and withdraws none, and its attribute
         list was recognised by the decoder (:func:`~bgpwire.messages.update.recognised_path`),
         so its AS numbers and next hop can be checked on their bytes, and its routes keep the
         attributes field as received instead of attributes built now. Whatever needs a closer
-        look (our AS or AS 0 possibly in the path, a next hop not to be used, prefixes there
-        already) goes the general way or the slower branch of :meth:`_put`. A full table is a
-        hundred thousand UPDATEs or more, so this is written for speed.
+        look (our AS or AS 0 possibly in the path, a next hop not to be used) goes the general
+        way. A full table is a hundred thousand UPDATEs or more, so this is written for speed.
         """
+        if update.withdrawn or update.problems or update.mp_unreach is not None:
+            return None
         recognised = recognised_path(update)
         if recognised is None:
             return None
@@ -340,11 +354,7 @@ class AdjRibIn:
                 return None
             if len(reach.next_hops) > 1:
                 link_local = cast(IPv6Address, reach.next_hops[1])
-        path: StoredPath = (block_field, hop, link_local, False, ctx)
-        replaced: list[tuple[Route, Route]] = []
-        new, grew = self._put(family, block_keys(block, family.afi), path, replaced)
-        over = self._over({family}) if grew else ()
-        return _change(family, new, path, tuple(replaced), over)
+        return family, block, (block_field, hop, link_local, False, ctx)
 
     @property
     def local_as(self) -> int:
