@@ -30,6 +30,7 @@ from bgpwire.context import Negotiated
 from bgpwire.families import IPV6_UNICAST
 from bgpwire.messages import Update, decode
 from bgpwire.rib import AdjRibIn, RibChange, Route
+from tests.strategies.attributes import prefixes
 
 LOCAL_AS = 65010  # 0x0000FDF2
 CTX = Negotiated(four_octet_as=True, internal=False)
@@ -62,12 +63,16 @@ def attribute_sets(draw: st.DrawFn) -> tuple[PathAttribute, ...]:
 
 @st.composite
 def updates(draw: st.DrawFn) -> Update:
+    """An UPDATE over a few prefixes that keep coming back."""
     kind = draw(st.sampled_from(["announce4", "announce6", "withdraw4", "withdraw6", "mixed"]))
     chosen4 = tuple(draw(st.lists(st.sampled_from(PREFIXES4), min_size=1, max_size=4)))
     chosen6 = tuple(draw(st.lists(st.sampled_from(PREFIXES6), min_size=1, max_size=4)))
     attributes = draw(attribute_sets())
+    # In type order, as routers send them: the decoder recognises such lists (and the table
+    # takes its fast ways), while the hand-built twins always take the general way.
+    head, tail = attributes[:2], attributes[2:]
     if kind == "announce4":
-        return Update(attributes=(*attributes, NextHop(draw(st.sampled_from(HOPS4)))),
+        return Update(attributes=(*head, NextHop(draw(st.sampled_from(HOPS4))), *tail),
                       nlri=chosen4)
     if kind == "announce6":
         reach = MPReachNLRI(IPV6_UNICAST, draw(st.sampled_from(HOPS6)), chosen6)
@@ -78,7 +83,22 @@ def updates(draw: st.DrawFn) -> Update:
         return Update(attributes=(MPUnreachNLRI(IPV6_UNICAST, chosen6),))
     withdrawn = tuple(draw(st.lists(st.sampled_from(PREFIXES4), max_size=3)))
     return Update(withdrawn=withdrawn, nlri=chosen4,
-                  attributes=(*attributes, NextHop(draw(st.sampled_from(HOPS4)))))
+                  attributes=(*head, NextHop(draw(st.sampled_from(HOPS4))), *tail))
+
+
+@st.composite
+def table_updates(draw: st.DrawFn) -> Update:
+    """An UPDATE as a table is made of: prefixes of one family, seldom seen before, a path
+    without our AS and a usable next hop."""
+    head = (Origin(OriginCode.IGP), ASPath.from_asns(draw(st.sampled_from(PATHS[:2]))))
+    tail = (MultiExitDisc(draw(st.integers(0, 3))),) if draw(st.booleans()) else ()
+    if draw(st.booleans()):
+        chosen4 = tuple(draw(st.lists(prefixes(4), min_size=1, max_size=4, unique=True)))
+        return Update(attributes=(*head, NextHop(draw(st.sampled_from(HOPS4[:2]))), *tail),
+                      nlri=chosen4)
+    chosen6 = tuple(draw(st.lists(prefixes(6), min_size=1, max_size=4, unique=True)))
+    reach = MPReachNLRI(IPV6_UNICAST, draw(st.sampled_from(HOPS6[:2])), chosen6)
+    return Update(attributes=(*head, *tail, reach))
 
 
 def received(update: Update) -> Update:
@@ -115,3 +135,54 @@ def test_wire_and_hand_built_updates_change_the_table_alike(
         elif then == "sweep":
             assert facts(wire.sweep_stale()) == facts(built.sweep_stale())
         assert table(wire) == table(built)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(updates(), table_updates(), table_updates()), min_size=1,
+                max_size=16),
+       st.lists(st.integers(1, 6), min_size=1), st.sampled_from([None, 6]))
+def test_applying_updates_together_gives_what_applying_them_one_by_one_gives(
+    steps: list[Update], sizes: list[int], limit: int | None
+) -> None:
+    one_by_one = AdjRibIn(LOCAL_AS, max_prefixes=limit)
+    together = AdjRibIn(LOCAL_AS, max_prefixes=limit)
+    wire = [received(update) for update in steps]
+    expected = [facts(one_by_one.apply(update)) for update in wire]
+    got: list[tuple[object, ...]] = []
+    start = 0
+    while start < len(wire):
+        size = sizes[len(got) % len(sizes)]
+        got.extend(facts(change) for change in together.apply_all(wire[start:start + size]))
+        start += size
+    assert got == expected
+    assert table(together) == table(one_by_one)
+
+
+def test_a_run_with_a_prefix_there_already_is_undone_and_applied_one_by_one() -> None:
+    prefixes = [IPv4Network(f"10.0.{i}.0/24") for i in range(6)]
+    first, again, last = (received(announce(med, chosen)) for med, chosen in (
+        (1, prefixes[:2]), (2, prefixes[1:4]), (3, prefixes[4:])))  # 10.0.1.0/24 twice
+    rib, reference = AdjRibIn(LOCAL_AS), AdjRibIn(LOCAL_AS)
+    changes = rib.apply_all([first, again, last])
+    expected = [reference.apply(update) for update in (first, again, last)]
+    assert [facts(change) for change in changes] == [facts(change) for change in expected]
+    assert [old.prefix for old, _ in changes[1].replaced] == [prefixes[1]]
+    assert table(rib) == table(reference) and len(rib) == 6
+
+
+def announce(med: int, prefixes: list[IPv4Network]) -> Update:
+    return Update(attributes=(Origin(OriginCode.IGP), ASPath.from_asns((65001,)),
+                              NextHop(HOPS4[0]), MultiExitDisc(med)), nlri=prefixes)
+
+
+def test_a_run_of_new_prefixes_is_installed_in_one_pass() -> None:
+    prefixes = [IPv4Network(f"10.0.{i}.0/24") for i in range(6)]
+    run = [received(announce(med, prefixes[2 * med:2 * med + 2])) for med in range(3)]
+    rib, reference = AdjRibIn(LOCAL_AS), AdjRibIn(LOCAL_AS)
+    assert all(rib._recognised(update) is not None for update in run)  # the fast way
+    changes = rib.apply_all(run)
+    assert [facts(change) for change in changes] == [
+        facts(reference.apply(update)) for update in run]
+    assert [[route.prefix for route in change.announced] for change in changes] == [
+        prefixes[0:2], prefixes[2:4], prefixes[4:6]]
+    assert table(rib) == table(reference)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from itertools import repeat
+from itertools import chain, repeat
 from operator import is_not
 from typing import cast
 
@@ -133,6 +133,8 @@ def _has_loop(route_attributes: Iterable[PathAttribute], local_as: int) -> bool:
 
 
 _BROADCAST = IPv4Address("255.255.255.255")
+_MAX_RUN = 512
+"""The most UPDATEs :meth:`AdjRibIn.apply_all` installs in one pass."""
 
 
 def block_keys(block: Sequence[NLRIItem], afi: int) -> list[bytes]:
@@ -299,6 +301,84 @@ class AdjRibIn:
             rejected=tuple(rejected),
             over_limit=self._over(gains.grown),
         )
+
+    def apply_all(self, updates: Sequence[Update]) -> list[RibChange]:
+        """Apply received UPDATEs in order: the same table and the same changes, one per
+        UPDATE, as ``[self.apply(update) for update in updates]``.
+
+        Faster while a table is loaded: a run of UPDATEs a table is made of (see
+        :meth:`_recognised`) that announce prefixes of one family new to the table, with no
+        prefix limit on that family, has its keys cut out of the NLRI fields joined by one
+        regex call and installed by one dict pass. A run in which any prefix was there already
+        (or comes twice) is undone and applied one UPDATE at a time, and so is the rest of the
+        call: a table announced again would fail every run.
+        """
+        changes: list[RibChange] = []
+        batching = True
+        start = 0
+        while start < len(updates):
+            family, run = self._run(updates, start) if batching else (None, [])
+            if family is not None and len(run) > 1:
+                start += len(run)
+                if self._install_run(family, run, changes):
+                    continue
+                batching = False
+                changes.extend(self.apply(update) for update, _, _ in run)
+            else:
+                changes.append(self.apply(updates[start]))
+                start += 1
+        return changes
+
+    def _run(self, updates: Sequence[Update], start: int
+             ) -> tuple[Family | None, list[tuple[Update, PrefixList, StoredPath]]]:
+        """The family and the UPDATEs from ``start`` on that :meth:`apply_all` can install
+        together: those a table is made of, of the first one's family (which has no prefix
+        limit), with prefixes as received."""
+        run: list[tuple[Update, PrefixList, StoredPath]] = []
+        family: Family | None = None
+        for update in updates[start:start + _MAX_RUN]:
+            recognised = self._recognised(update)
+            if recognised is None:
+                break
+            name, block, path = recognised
+            if family is None:
+                if self.limit(name) is not None:
+                    break
+                family = name
+            if (name != family or type(block) is not PrefixList
+                    or block.wire_bytes(family.afi, False) is None):
+                break
+            run.append((update, block, path))
+        return family, run
+
+    def _install_run(self, family: Family, run: list[tuple[Update, PrefixList, StoredPath]],
+                     changes: list[RibChange]) -> bool:
+        """Install a run of :meth:`_run` if every prefix in it is new to the table, and add its
+        changes; otherwise leave the table as it was and return ``False``."""
+        afi = family.afi
+        blocks = [block for _, block, _ in run]
+        keys = wire_keys(b"".join(
+            cast(bytes, block.wire_bytes(afi, False)) for block in blocks), afi, False)
+        counts = [len(block) for block in blocks]
+        if keys is None or len(keys) != sum(counts):
+            return False  # bits set past a length: keyed one UPDATE at a time
+        paths = [path for _, _, path in run]
+        each = list(chain.from_iterable(map(repeat, paths, counts)))
+        table = self._tables.get(family)
+        if table is None:
+            table = self._tables[family] = {}
+        before = len(table)
+        olds = list(map(table.setdefault, keys, each))
+        if len(table) - before != len(keys):
+            for key, old, path in zip(keys, olds, each, strict=True):
+                if old is path:  # put in by this pass (maybe twice, by one UPDATE): undo
+                    table.pop(key, None)
+            return False
+        end = 0
+        for path, count in zip(paths, counts, strict=True):
+            changes.append(_change(family, keys[end:end + count], path, (), ()))
+            end += count
+        return True
 
     def _apply_recognised(self, update: Update) -> RibChange | None:
         """:meth:`apply` for the UPDATEs a table is made of (see :meth:`_recognised`), or
