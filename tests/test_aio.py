@@ -398,3 +398,28 @@ async def test_a_connection_collision_keeps_one_connection_on_both_sides() -> No
         await b.stop()
         await listen_a.close()
         await listen_b.close()
+
+
+@pytest.mark.asyncio
+async def test_take_updates_hands_over_the_updates_queued_behind_one_in_order() -> None:
+    session = PeerSession(passive_config(), "127.0.0.1")
+    sent = [an_update(f"198.51.100.{i}/32") for i in range(20)]
+    async with behind_listener(session) as listener:
+        raw = await RawPeer.connect(listener.port)
+        await session.wait_established(10)
+        raw.writer.write(b"".join(update.encode(CTX) for update in sent))
+        await raw.writer.drain()
+        got: list[Update] = []
+        batches: list[int] = []
+        async with asyncio.timeout(10):
+            async for event in session.events():
+                if isinstance(event, UpdateReceived):
+                    taken = session.take_updates(limit=4)
+                    batches.append(len(taken))
+                    got += [event.update, *taken]
+                    if len(got) >= len(sent):
+                        break
+        assert [update.nlri for update in got] == [update.nlri for update in sent]
+        assert max(batches) == 4 and sum(batches) == len(sent) - len(batches)  # taken, at most 4
+        assert session.take_updates() == [] and session.queued_events == 0
+        await raw.close()

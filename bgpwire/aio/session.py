@@ -19,6 +19,7 @@ import random
 import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
+from typing import cast
 
 from bgpwire.aio import sockopts
 from bgpwire.aio.driver import MAX_EVENTS_PER_MESSAGE, SessionDriver
@@ -33,6 +34,7 @@ from bgpwire.fsm import (
     Session,
     State,
     StateChanged,
+    UpdateReceived,
     collision_winner,
 )
 from bgpwire.messages import Update
@@ -146,6 +148,23 @@ class PeerSession:
                 return
             else:
                 await self._wait()
+
+    def take_updates(self, limit: int = 512) -> list[Update]:
+        """The UPDATEs waiting at the head of the event queue, taken out of it: up to ``limit``,
+        and up to the first event that is not an :class:`UpdateReceived`.
+
+        For a program loading a table: after an ``UpdateReceived`` from :meth:`events`, the
+        UPDATEs behind it can go to :meth:`AdjRibIn.apply_all <bgpwire.rib.AdjRibIn.apply_all>`
+        together, without a trip through the event loop each. The order of events is kept.
+        """
+        queue = self._queue
+        taken: list[Update] = []
+        while queue and len(taken) < limit and type(queue[0]) is UpdateReceived:
+            taken.append(cast(UpdateReceived, queue.popleft()).update)
+        driver = self._driver
+        if taken and driver is not None and driver.reading_paused:
+            self._schedule_feed()
+        return taken
 
     async def wait_established(self, timeout: float | None = None) -> Negotiation:
         """Wait until the session is Established; :class:`TimeoutError` after ``timeout``."""
