@@ -510,7 +510,8 @@ def main(argv: list[str] | None = None) -> int:
             for name in selected:
                 if name == "bgpwire":
                     variants: list[tuple[str, list[str]]] = [
-                        ("bgpwire", []), ("bgpwire Speaker", ["--speaker"])]
+                        ("bgpwire", []), ("bgpwire apply one by one", ["--one-by-one"]),
+                        ("bgpwire Speaker", ["--speaker"])]
                     if args.gc_rows:
                         variants += [
                             ("bgpwire gc.freeze()", ["--gc-freeze"]),

@@ -2,13 +2,15 @@
 
     python bench/ingest_receiver.py --netns NS --listen 10.99.0.1 --peer 10.99.0.2 \
         --prefixes 1000000 [--hold-time 9] [--gc-freeze] [--gc-threshold 100000,50,100] \
-        [--profile FILE] [--speaker]
+        [--profile FILE] [--speaker] [--one-by-one]
 
 Started by ``bench/ingest.py`` (as root), not meant to be run by hand. It enters network
 namespace ``NS`` with ``tests.interop.netns.run_in`` (setns on the event loop's thread), listens
 on ``--listen``:179 with a :class:`~bgpwire.aio.Listener` in front of one passive
 :class:`~bgpwire.aio.PeerSession` for ``--peer``, and feeds every ``UpdateReceived`` into an
-:class:`~bgpwire.rib.AdjRibIn`. With ``--speaker`` it runs a :class:`~bgpwire.speaker.Speaker`
+:class:`~bgpwire.rib.AdjRibIn`, together with the UPDATEs queued behind it
+(``PeerSession.take_updates``, ``AdjRibIn.apply_all``; ``--one-by-one``: ``apply`` each).
+With ``--speaker`` it runs a :class:`~bgpwire.speaker.Speaker`
 with one passive peer instead, as most programs embed bgpwire, and reads its events. It prints
 ``ready`` once listening, then one JSON line with its measurements once the IPv4 End-of-RIB
 has arrived and the table holds ``--prefixes`` routes.
@@ -27,6 +29,7 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -47,7 +50,7 @@ from bgpwire.fsm import (  # noqa: E402
     UpdateReceived,
 )
 from bgpwire.fsm.table import Input  # noqa: E402
-from bgpwire.rib import AdjRibIn, RibChange  # noqa: E402
+from bgpwire.rib import AdjRibIn  # noqa: E402
 from bgpwire.speaker import (  # noqa: E402
     EndOfRIB,
     PeerDown,
@@ -146,14 +149,16 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
     try:
         async for event in peer.events():
             if isinstance(event, UpdateReceived):
-                update = event.update
                 if not counters.updates:
                     counters.t_first_update = time.time()
-                counters.updates += 1
                 start = time.perf_counter()
-                rib.apply(update)
+                if args.one_by_one:
+                    changes = [rib.apply(event.update)]
+                else:  # with those queued behind it
+                    changes = rib.apply_all([event.update, *peer.take_updates()])
                 counters.apply_seconds += time.perf_counter() - start
-                if update.end_of_rib == IPV4_UNICAST:
+                counters.updates += len(changes)
+                if any(change.end_of_rib == IPV4_UNICAST for change in changes):
                     counters.t_end_of_rib = time.time()
                 if counters.t_end_of_rib and rib.count(IPV4_UNICAST) >= args.prefixes:
                     counters.t_done = time.time()
@@ -177,18 +182,26 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
 
 
 def time_apply(rib: AdjRibIn, counters: Counters) -> None:
-    """Add up the time in ``rib.apply`` (wrapped on this one instance, as :func:`count_keepalives`
-    wraps ``fire``): inside a Speaker, the table is applied to out of the program's sight."""
-    original = rib.apply
+    """Add up the time in ``rib.apply`` and ``rib.apply_all`` (wrapped on this one instance,
+    as :func:`count_keepalives` wraps ``fire``): inside a Speaker, the table is applied to out
+    of the program's sight. ``apply_all`` calls ``apply`` for some UPDATEs: only the outer
+    call is timed."""
+    depth = [0]
 
-    def apply(update: Any) -> RibChange:
-        start = time.perf_counter()
-        try:
-            return original(update)
-        finally:
-            counters.apply_seconds += time.perf_counter() - start
+    def timed(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def wrapper(argument: Any) -> Any:
+            depth[0] += 1
+            start = time.perf_counter()
+            try:
+                return method(argument)
+            finally:
+                depth[0] -= 1
+                if not depth[0]:
+                    counters.apply_seconds += time.perf_counter() - start
+        return wrapper
 
-    rib.apply = apply  # type: ignore[method-assign]
+    rib.apply = timed(rib.apply)  # type: ignore[method-assign,assignment]
+    rib.apply_all = timed(rib.apply_all)  # type: ignore[method-assign,assignment]
 
 
 async def receive_with_speaker(args: argparse.Namespace, counters: Counters,
@@ -266,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold-time", type=int, default=9)
     parser.add_argument("--gc-freeze", action="store_true")
     parser.add_argument("--gc-threshold", type=thresholds, default=None)
+    parser.add_argument("--one-by-one", action="store_true",
+                        help="AdjRibIn.apply for each UPDATE, not apply_all for those queued")
     parser.add_argument("--speaker", action="store_true",
                         help="receive with a Speaker (one passive peer) and read its events")
     parser.add_argument("--profile", type=Path, default=None,

@@ -29,7 +29,6 @@ from bgpwire.fsm import (
     SessionEstablished,
     UpdateReceived,
 )
-from bgpwire.messages import Update
 from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
@@ -177,8 +176,14 @@ class Peer:
             if session is not self.session:
                 continue
             if type(event) is UpdateReceived:  # most events: handled without a coroutine
-                if not self._halted:
-                    over = self._received(event.update)
+                if self._halted:
+                    continue
+                if self.adj_in.max_prefixes is None:  # no limit to stop at: those queued too
+                    for change in self.adj_in.apply_all(
+                            [event.update, *session.take_updates()]):
+                        self._received(change)
+                else:
+                    over = self._received(self.adj_in.apply(event.update))
                     if over is not None:
                         await self._over_limit(session, over)
             else:
@@ -199,11 +204,10 @@ class Peer:
 
     # --- receiving ----------------------------------------------------------------------------
 
-    def _received(self, update: Update) -> Family | None:
-        """Apply ``update`` and report the change; return the family now over its prefix
+    def _received(self, change: RibChange) -> Family | None:
+        """Report what a received UPDATE changed; return the family now over its prefix
         limit, if any (the caller ends the session)."""
         self.updates_received += 1
-        change = self.adj_in.apply(update)
         self._report(change)
         if change.end_of_rib is not None:
             if change.end_of_rib in self._stale:
