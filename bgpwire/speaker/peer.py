@@ -178,7 +178,9 @@ class Peer:
             if type(event) is UpdateReceived:  # most events: handled without a coroutine
                 if self._halted:
                     continue
-                if self.adj_in.max_prefixes is None:  # no limit to stop at: those queued too
+                if self.adj_in.max_prefixes is None and not self._stale:
+                    # No limit to stop at and no stale routes to sweep at an End-of-RIB in the
+                    # middle: the UPDATEs queued behind this one go in with it.
                     for change in self.adj_in.apply_all(
                             [event.update, *session.take_updates()]):
                         self._received(change)
