@@ -68,10 +68,11 @@ class Watched:
 
 
 @contextlib.asynccontextmanager
-async def speakers(b_as: int = B_AS, **b_overrides: Any) -> AsyncIterator[tuple[Watched, Watched]]:
-    """A (AS 65001) listening on 127.0.0.1 and B (from 127.0.0.2) connecting to it; A is
-    started with no peers, B with none: the tests add them."""
-    a = Watched(Speaker(A_AS, A_ID, listen=[(A_ADDR, 0)]))
+async def speakers(b_as: int = B_AS, *, listen: str = A_ADDR,
+                   **b_overrides: Any) -> AsyncIterator[tuple[Watched, Watched]]:
+    """A (AS 65001) listening on ``listen`` (127.0.0.1) and B (from 127.0.0.2) connecting to
+    it; A is started with no peers, B with none: the tests add them."""
+    a = Watched(Speaker(A_AS, A_ID, listen=[(listen, 0)]))
     b = Watched(Speaker(b_as, B_ID))
     await a.speaker.start()
     await b.speaker.start()

@@ -144,12 +144,7 @@ async def _v6_pair(a: Watched, b: Watched, *, b_extended: bool) -> None:
 
 @pytest.mark.asyncio
 async def test_ipv4_routes_go_over_an_ipv6_next_hop_where_both_announced_rfc_8950() -> None:
-    a = Watched(Speaker(A_AS, A_ID, listen=[("::1", 0)]))
-    b = Watched(Speaker(B_AS, B_ID))
-    for w in (a, b):
-        await w.speaker.start()
-        w.start_watching()
-    try:
+    async with speakers(listen="::1") as (a, b):
         await _v6_pair(a, b, b_extended=True)
         a.speaker.announce(P4)
         rib = b.speaker.adj_rib_in("::1")
@@ -157,19 +152,11 @@ async def test_ipv4_routes_go_over_an_ipv6_next_hop_where_both_announced_rfc_895
         route = rib.get(IPV4_UNICAST, P4)
         assert route is not None and route.next_hop == V6_HOP
         assert a.speaker.peer_status("::1").unsent == {}
-    finally:
-        await b.close()
-        await a.close()
 
 
 @pytest.mark.asyncio
 async def test_without_extended_next_hop_an_ipv4_route_over_ipv6_is_not_sent() -> None:
-    a = Watched(Speaker(A_AS, A_ID, listen=[("::1", 0)]))
-    b = Watched(Speaker(B_AS, B_ID))
-    for w in (a, b):
-        await w.speaker.start()
-        w.start_watching()
-    try:
+    async with speakers(listen="::1") as (a, b):
         await _v6_pair(a, b, b_extended=False)
         a.speaker.announce(P4)
         a.speaker.announce(P6)
@@ -183,9 +170,6 @@ async def test_without_extended_next_hop_an_ipv4_route_over_ipv6_is_not_sent() -
         a.speaker.announce(P4, next_hop=IPv4Address("192.0.2.7"))
         await wait_for(lambda: b.speaker.adj_rib_in("::1").get(IPV4_UNICAST, P4) is not None)
         assert a.speaker.peer_status("::1").unsent == {}
-    finally:
-        await b.close()
-        await a.close()
 
 
 @pytest.mark.asyncio
@@ -193,12 +177,7 @@ async def test_a_next_hop_shared_by_both_ends_of_a_loopback_session_is_the_peers
     """Over ::1 both ends have the same address: the route's next hop (the sender's address
     on the connection) is also the receiver's, and is kept; from any other peer our own
     address as next hop is ignored (tests/test_rib_in_next_hop.py)."""
-    a = Watched(Speaker(A_AS, A_ID, listen=[("::1", 0)]))
-    b = Watched(Speaker(B_AS, B_ID))
-    for w in (a, b):
-        await w.speaker.start()
-        w.start_watching()
-    try:
+    async with speakers(listen="::1") as (a, b):
         await a.speaker.add_peer(PeerSpec("::1", config(A_AS, B_AS, A_ID), passive=True))
         await b.speaker.add_peer(PeerSpec("::1", config(B_AS, A_AS, B_ID), TransportOptions(
             remote_port=a.speaker.listen_ports[0])))
@@ -208,6 +187,3 @@ async def test_a_next_hop_shared_by_both_ends_of_a_loopback_session_is_the_peers
         route = rib.get(IPV6_UNICAST, P6)
         assert route is not None and route.next_hop == IPv6Address("::1")
         assert rib.local_addresses == frozenset()
-    finally:
-        await b.close()
-        await a.close()
