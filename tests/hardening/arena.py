@@ -179,6 +179,12 @@ class Arena:
         self.hostiles.append(connection)
         return connection
 
+    async def dismiss(self, hostile: Hostile) -> None:
+        """Close ``hostile``'s connection and forget it (the arena closes those left at the
+        end)."""
+        await hostile.close()
+        self.hostiles.remove(hostile)
+
     async def established_hostile(self, open_bytes: bytes | None = None) -> Hostile:
         """A hostile connection that went through the OPEN exchange to Established."""
         before = len(self.target.of(PeerUp, HOSTILE_ADDR))

@@ -100,7 +100,6 @@ async def test_a_closed_connection_is_not_kept_alive_by_its_abort_timer() -> Non
         await hostile.send(wire.message(7, b""))  # Bad Message Type: the speaker closes
         notification = await hostile.notification()
         assert (notification.code, notification.subcode) == (1, 3)
-        await hostile.close()
-        place.hostiles.remove(hostile)
+        await place.dismiss(hostile)
         del hostile  # its own transport, the client side
         await wait_for(lambda: live_transports() == before, timeout=CLOSE_TIMEOUT / 2)

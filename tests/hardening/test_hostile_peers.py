@@ -68,8 +68,7 @@ async def test_a_peer_that_never_sends_open_is_ended_by_the_open_hold_timer() ->
         notification = await hostile.notification()
 
         assert (notification.code, notification.subcode) == (4, 0)
-        await hostile.close()
-        place.hostiles.remove(hostile)
+        await place.dismiss(hostile)
         await place.back_to(baseline)
         place.good_untouched(good)
 
@@ -133,8 +132,7 @@ async def test_a_4096_octet_length_with_fewer_octets_then_silence_ends_with_the_
         notification = await hostile.notification()
 
         assert (notification.code, notification.subcode) == (4, 0)
-        await hostile.close()
-        place.hostiles.remove(hostile)
+        await place.dismiss(hostile)
         await place.back_to(baseline)
         place.good_untouched(good)
 

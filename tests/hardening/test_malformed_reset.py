@@ -203,8 +203,7 @@ async def test_the_speaker_answers_with_the_prescribed_notification(case: Case) 
         await wait_for(lambda: session.state is not State.ESTABLISHED)
         if case.stage is Stage.ESTABLISHED:
             assert await place.hostile_downs() == [notification]
-        await hostile.close()
-        place.hostiles.remove(hostile)
+        await place.dismiss(hostile)
         await place.back_to(baseline)
         place.good_untouched(good_session)
         assert place.target.speaker.adj_rib_in(HOSTILE_ADDR).count(IPV4_UNICAST) == 0
@@ -226,7 +225,6 @@ async def test_a_silent_established_peer_is_ended_by_the_hold_timer() -> None:
 
         assert (notification.code, notification.subcode, notification.data) == (4, 0, b"")
         assert await place.hostile_downs() == [notification]
-        await hostile.close()
-        place.hostiles.remove(hostile)
+        await place.dismiss(hostile)
         await place.back_to(baseline)
         place.good_untouched(good_session)
