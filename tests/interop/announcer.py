@@ -237,19 +237,25 @@ class Announcer(Watched):
 
     # --- status ------------------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
-        """The status document, straight from the HTTP endpoint inside the namespace."""
+    def get(self, path: str) -> bytes:
+        """The body of ``GET path`` from the HTTP endpoint, inside the namespace; ValueError
+        unless the answer is 200."""
         host, _, port = self.http.rpartition(":")
         with entered(self.namespace):
             connection = http.client.HTTPConnection(host, int(port), timeout=5)
             try:
-                connection.request("GET", "/status")
+                connection.request("GET", path)
                 response = connection.getresponse()
                 body = response.read()
             finally:
                 connection.close()
         if response.status != 200:
-            raise ValueError(f"GET /status: HTTP {response.status}: {body[:200]!r}")
+            raise ValueError(f"GET {path}: HTTP {response.status}: {body[:200]!r}")
+        return body
+
+    def status(self) -> dict[str, Any]:
+        """The status document, straight from the HTTP endpoint inside the namespace."""
+        body = self.get("/status")
         result = json.loads(body)
         if not isinstance(result, dict):
             raise ValueError(f"status is not a JSON object: {body[:200]!r}")

@@ -9,7 +9,6 @@ reason in status and metrics; once ``.152`` is added to the node, that session s
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -35,7 +34,6 @@ from tests.interop.announcer import (
 )
 from tests.interop.daemons import Neighbor, started
 from tests.interop.frr import FRR
-from tests.interop.netns import entered
 
 pytestmark = pytest.mark.interop
 
@@ -99,7 +97,7 @@ def test_source_address_is_bound_and_an_absent_one_is_reported(
         assert announcer.session("present")["problem"] is None
         assert announcer.session_state("present") == "Established"
         assert not frr.established(absent)
-        metrics = _metrics(announcer)
+        metrics = announcer.get("/metrics").decode()
         assert 'metallb_bgp_session_up{name="absent"' in metrics, metrics
         up = _samples(metrics, "metallb_bgp_session_up")
         assert up == {"absent": 0, "present": 1}, up
@@ -123,20 +121,6 @@ def _prefixes_are(frr: FRR, neighbor: str, want: set[str]) -> bool:
 def _problem_of(announcer: Announcer, name: str) -> dict[str, Any] | None:
     session = announcer.session(name)
     return session if session.get("problem") else None
-
-
-def _metrics(announcer: Announcer) -> str:
-    host, _, port = announcer.http.rpartition(":")
-    with entered(announcer.namespace):
-        connection = http.client.HTTPConnection(host, int(port), timeout=5)
-        try:
-            connection.request("GET", "/metrics")
-            response = connection.getresponse()
-            body = response.read().decode()
-        finally:
-            connection.close()
-    assert response.status == 200, body
-    return body
 
 
 def _lines(metrics: str, name: str) -> str:
