@@ -323,18 +323,18 @@ class AdjRibIn:
                 if self._install_run(family, run, changes):
                     continue
                 batching = False
-                changes.extend(self.apply(update) for update, _, _ in run)
+                changes.extend(self.apply(update) for update, _, _, _ in run)
             else:
                 changes.append(self.apply(updates[start]))
                 start += 1
         return changes
 
     def _run(self, updates: Sequence[Update], start: int
-             ) -> tuple[Family | None, list[tuple[Update, PrefixList, StoredPath]]]:
+             ) -> tuple[Family | None, list[tuple[Update, bytes, int, StoredPath]]]:
         """The family and the UPDATEs from ``start`` on that :meth:`apply_all` can install
         together: those a table is made of, of the first one's family (which has no prefix
-        limit), with prefixes as received."""
-        run: list[tuple[Update, PrefixList, StoredPath]] = []
+        limit), with prefixes as received; each with its NLRI field and prefix count."""
+        run: list[tuple[Update, bytes, int, StoredPath]] = []
         family: Family | None = None
         for update in updates[start:start + _MAX_RUN]:
             recognised = self._recognised(update)
@@ -345,24 +345,23 @@ class AdjRibIn:
                 if self.limit(name) is not None:
                     break
                 family = name
-            if (name != family or type(block) is not PrefixList
-                    or block.wire_bytes(family.afi, False) is None):
+            if name != family or type(block) is not PrefixList:
                 break
-            run.append((update, block, path))
+            data = block.wire_bytes(family.afi, False)
+            if data is None:
+                break
+            run.append((update, data, len(block), path))
         return family, run
 
-    def _install_run(self, family: Family, run: list[tuple[Update, PrefixList, StoredPath]],
+    def _install_run(self, family: Family, run: list[tuple[Update, bytes, int, StoredPath]],
                      changes: list[RibChange]) -> bool:
         """Install a run of :meth:`_run` if every prefix in it is new to the table, and add its
         changes; otherwise leave the table as it was and return ``False``."""
-        afi = family.afi
-        blocks = [block for _, block, _ in run]
-        keys = wire_keys(b"".join(
-            cast(bytes, block.wire_bytes(afi, False)) for block in blocks), afi, False)
-        counts = [len(block) for block in blocks]
+        keys = wire_keys(b"".join(data for _, data, _, _ in run), family.afi, False)
+        counts = [count for _, _, count, _ in run]
         if keys is None or len(keys) != sum(counts):
             return False  # bits set past a length: keyed one UPDATE at a time
-        paths = [path for _, _, path in run]
+        paths = [path for _, _, _, path in run]
         each = list(chain.from_iterable(map(repeat, paths, counts)))
         table = self._tables.get(family)
         if table is None:
