@@ -20,8 +20,7 @@ from bgpwire.messages import Update, decode
 from bgpwire.messages.update import recognised_attributes, recognised_path
 from bgpwire.prefixes import PathPrefix, PrefixList, encode_prefixes
 from bgpwire.rib import AdjRibIn, LazyRoutes, Route
-from bgpwire.rib.adj_in import block_keys
-from bgpwire.rib.compact import key_prefix, prefix_key, wire_keys
+from bgpwire.rib.compact import block_keys, key_prefix, prefix_key, wire_keys
 from tests.strategies.attributes import prefixes
 from tests.test_rib_in import NH4, NH6, PEER_AS, announce4, announce6, base
 

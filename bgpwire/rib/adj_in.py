@@ -44,6 +44,7 @@ from bgpwire.prefixes import NLRIItem, PrefixList, prefix_afi
 from bgpwire.rib.compact import (
     LazyRoutes,
     StoredPath,
+    block_keys,
     key_prefix,
     prefix_key,
     same_path,
@@ -135,26 +136,6 @@ def _has_loop(route_attributes: Iterable[PathAttribute], local_as: int) -> bool:
 _BROADCAST = IPv4Address("255.255.255.255")
 _MAX_RUN = 512
 """The most UPDATEs :meth:`AdjRibIn.apply_all` installs in one pass."""
-
-
-def block_keys(block: Sequence[NLRIItem], afi: int) -> list[bytes]:
-    """The keys of the prefixes of one NLRI field (see :func:`~bgpwire.rib.compact.wire_keys`),
-    from the bytes when it was received, else from the prefix objects."""
-    if type(block) is PrefixList:
-        for add_path in (False, True):
-            data = block.wire_bytes(afi, add_path)
-            if data is not None:
-                keys = wire_keys(data, afi, add_path)
-                if keys is not None:
-                    return keys
-                break
-    keys = []
-    for item in block:
-        key = prefix_key(item)
-        if key is None:
-            raise TypeError(f"{item!r} is not a prefix")
-        keys.append(key)
-    return keys
 
 
 class _Gains:

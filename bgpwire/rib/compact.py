@@ -24,7 +24,7 @@ from bgpwire.constants import AFI
 from bgpwire.context import Negotiated
 from bgpwire.families import Family
 from bgpwire.messages.update import recognised_attributes
-from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, network
+from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, PrefixList, network
 from bgpwire.rib.route import (
     NextHopAddress,
     Route,
@@ -37,6 +37,7 @@ __all__ = [
     "LazyRoutes",
     "Part",
     "StoredPath",
+    "block_keys",
     "key_prefix",
     "path_attributes",
     "prefix_key",
@@ -110,6 +111,26 @@ def wire_keys(data: bytes, afi: int, add_path: bool) -> list[bytes] | None:
         return None
     if add_path:
         return [_PATH_MARK + key for key in keys]
+    return keys
+
+
+def block_keys(block: Sequence[NLRIItem], afi: int) -> list[bytes]:
+    """The keys of the prefixes of one NLRI field (see :func:`wire_keys`),
+    from the bytes when it was received, else from the prefix objects."""
+    if type(block) is PrefixList:
+        for add_path in (False, True):
+            data = block.wire_bytes(afi, add_path)
+            if data is not None:
+                keys = wire_keys(data, afi, add_path)
+                if keys is not None:
+                    return keys
+                break
+    keys = []
+    for item in block:
+        key = prefix_key(item)
+        if key is None:
+            raise TypeError(f"{item!r} is not a prefix")
+        keys.append(key)
     return keys
 
 
