@@ -7,6 +7,7 @@ the same outcomes as the general one, including where a byte test alone would be
 
 from __future__ import annotations
 
+import gc
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from hypothesis import given
@@ -21,6 +22,7 @@ from bgpwire.messages.update import recognised_attributes, recognised_path
 from bgpwire.prefixes import PathPrefix, PrefixList, encode_prefixes
 from bgpwire.rib import AdjRibIn, LazyRoutes, Route
 from bgpwire.rib.compact import block_keys, key_prefix, prefix_key, wire_keys
+from bgpwire.rib.route import route_attributes_of
 from tests.strategies.attributes import prefixes
 from tests.test_rib_in import NH4, NH6, PEER_AS, announce4, announce6, base
 
@@ -208,3 +210,27 @@ def test_a_new_local_as_is_what_the_fast_way_looks_for() -> None:
     rib.local_as = LOCAL_AS  # e.g. the program changed its AS: our AS is now in that path
     change = rib.apply(received(announce4(net("10.0.1.0/24"), attributes=base(PEER_AS, LOCAL_AS))))
     assert change.rejected == ((IPV4_UNICAST, net("10.0.1.0/24")),) and len(rib) == 1
+
+
+def test_a_loaded_table_leaves_nothing_for_the_cyclic_collector_to_walk() -> None:
+    """The paths of a table's UPDATEs hold bytes and integers only, so the collector untracks
+    them: loading many UPDATEs adds no tracked object per UPDATE. Both families, and Graceful
+    Restart's stale copies."""
+    ctx6 = Negotiated(four_octet_as=True)
+    updates = [received(announce4(net(f"10.{i // 256}.{i % 256}.0/24"),
+                                  attributes=base(PEER_AS, i + 1)))
+               for i in range(500)]
+    updates += [received(announce6(IPv6Network(f"2001:db8:{i:x}::/48"),
+                                   attributes=base(PEER_AS, i + 1)), ctx6)
+                for i in range(500)]
+    rib = AdjRibIn(LOCAL_AS)
+    gc.collect()
+    before = len(gc.get_objects())
+    rib.apply_all(updates)
+    assert rib.mark_stale() == 1000
+    gc.collect()
+    assert len(gc.get_objects()) - before < 50  # with 1,000 UPDATEs and 2,000 paths
+    route = rib.get(IPV6_UNICAST, IPv6Network("2001:db8:1f3::/48"))
+    assert route is not None and route.stale
+    assert (route.next_hop, route.link_local) == (NH6, None)
+    assert route.attributes == route_attributes_of(base(PEER_AS, 500))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address
 from itertools import chain, repeat
 from operator import is_not
 from typing import cast
@@ -172,9 +172,9 @@ class AdjRibIn:
         """Whether the peer is in another AS: confederation segments from it make a malformed
         AS_PATH (bgpwire is in no confederation). The speaker sets it when a session comes up."""
         self._local_addresses: frozenset[NextHopAddress] = frozenset()
-        self._next_hops: dict[bytes, IPv4Address | None] = {}
-        """NEXT_HOP values seen, as the address, or ``None`` when it cannot be forwarded to:
-        a table has few next hops, and each UPDATE would build and check its own."""
+        self._next_hops: dict[bytes, bool] = {}
+        """NEXT_HOP values seen, as received, and whether they can be forwarded to: a table has
+        few next hops, and each UPDATE would build and check its own."""
         self._usable_hops: dict[NextHopAddress, bool] = {}
         self._tables: dict[Family, dict[bytes, StoredPath]] = {}
         self._end_of_rib: set[Family] = set()
@@ -389,22 +389,19 @@ class AdjRibIn:
         recognised = recognised_path(update)
         if recognised is None:
             return None
-        as_numbers, width, next_hop, block_field, ctx = recognised
+        as_numbers, width, next_hop, block_field, _ = recognised
         own, zero = self._needles[width]
         if zero in as_numbers or (own and own in as_numbers):
             return None
-        link_local: IPv6Address | None = None
+        link_local: bytes | None = None
         if next_hop:
             known = self._next_hops
-            if next_hop in known:
-                address = known[next_hop]
-            else:
-                address = IPv4Address(next_hop)
-                address = known[next_hop] = address if self._usable(address) else None
-            if address is None:
+            usable = known.get(next_hop)
+            if usable is None:
+                usable = known[next_hop] = self._usable(IPv4Address(next_hop))
+            if not usable:
                 return None
             family, block = IPV4_UNICAST, update.nlri
-            hop: NextHopAddress = address
         else:
             reach = update.mp_reach
             if reach is None or not reach.nlri or update.nlri or not reach.next_hops:
@@ -412,9 +409,10 @@ class AdjRibIn:
             family, block, hop = reach.family, reach.nlri, reach.next_hops[0]
             if not self._usable(hop):
                 return None
+            next_hop = hop.packed
             if len(reach.next_hops) > 1:
-                link_local = cast(IPv6Address, reach.next_hops[1])
-        return family, block, (block_field, hop, link_local, False, ctx)
+                link_local = reach.next_hops[1].packed
+        return family, block, (block_field, next_hop, link_local, False, width)
 
     @property
     def local_as(self) -> int:
@@ -442,16 +440,16 @@ class AdjRibIn:
                 rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
             else:
                 self._put_gains(IPV4_UNICAST, block_keys(update.nlri, AFI.IPV4),
-                                (attributes, next_hop.address, None, False, None), gains)
+                                (attributes, next_hop.address.packed, None, False, None), gains)
         reach = update.mp_reach
         if reach is not None and reach.nlri:
             hops = reach.next_hops
             if hops and self._usable(hops[0]):
                 # MP_REACH_NLRI only ever holds a second next hop as an IPv6 link-local one
                 # (RFC 2545 §3).
-                link_local = cast(IPv6Address, hops[1]) if len(hops) > 1 else None
+                link_local = hops[1].packed if len(hops) > 1 else None
                 self._put_gains(reach.family, block_keys(reach.nlri, reach.family.afi),
-                                (attributes, hops[0], link_local, False, None), gains)
+                                (attributes, hops[0].packed, link_local, False, None), gains)
             else:
                 rejected.extend((reach.family, prefix) for prefix in reach.nlri)
         return rejected
