@@ -5,12 +5,15 @@ and wants it of type ``kubernetes.io/basic-auth`` with the TCP-MD5 password unde
 :func:`check_password_secrets` applies those rules for :mod:`.validate`, and adds what would
 otherwise fail later and less clearly: an empty password (a session without the MD5 key the
 router expects would only be refused), one longer than a TCP-MD5 key can be, and a line break
-(usually the newline ``echo`` adds before ``base64``; MetalLB refuses it too). Once the
-configuration is valid, :func:`resolve_passwords` puts each Secret's password into its peers'
-``password``, so the session code has a single source and a changed Secret changes the
-sessions of exactly the peers that use it.
+(usually the newline ``echo`` adds before ``base64``; MetalLB refuses it too). Those rules on
+the password itself are :func:`password_problem`, which :mod:`.validate_peers` applies to an
+inline ``spec.password`` as well, so that both ways of giving a key fail at ``check`` rather
+than when the session sets the socket option. Once the configuration is valid,
+:func:`resolve_passwords` puts each Secret's password into its peers' ``password``, so the
+session code has a single source and a changed Secret changes the sessions of exactly the
+peers that use it.
 
-No message here contains a password: the value shown is its length, or nothing.
+No message here contains a password: the value shown is its length, ``(hidden)``, or nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,24 @@ from bgpwire_announcer.model import BGPPeer, Config, Origin, Secret
 from bgpwire_announcer.validate_report import ProblemReport
 
 BASIC_AUTH = "kubernetes.io/basic-auth"
+
+
+def password_problem(password: str) -> tuple[str, str] | None:
+    """The value to show and the reason for the first rule ``password`` breaks as a TCP-MD5
+    key, or None when it can be one. The value shown is never the password: nothing for an
+    empty one, :data:`HIDDEN` for a line break, the length for one too long. A line break is
+    looked for before the length, since it is the usual cause of a key one octet too long.
+
+    An empty inline ``spec.password`` means no password (as in MetalLB), so its caller checks
+    only a non-empty one; an empty password in a Secret that a peer names is a mistake."""
+    if not password:
+        return "", "is empty"
+    if "\n" in password or "\r" in password:
+        return HIDDEN, "contains a line break (often the newline of echo before base64)"
+    octets = len(password.encode("utf-8"))
+    if octets > MD5_MAX_KEY_LENGTH:
+        return f"{octets} octets", f"a TCP-MD5 key is at most {MD5_MAX_KEY_LENGTH} octets"
+    return None
 
 
 def _secrets(config: Config) -> dict[tuple[str, str], Secret]:
@@ -52,14 +73,10 @@ def _check(peer: BGPPeer, name: str, secrets: dict[tuple[str, str], Secret],
     elif password is None:
         report.add(origins, "data.password", "", "missing: passwordSecret reads the TCP-MD5 "
                                                   "password from this key")
-    elif not password:
-        report.add(origins, secret.password_field, "", "is empty")
-    elif "\n" in password or "\r" in password:
-        report.add(origins, secret.password_field, HIDDEN,
-                   "contains a line break (often the newline of echo before base64)")
-    elif len(password.encode("utf-8")) > MD5_MAX_KEY_LENGTH:
-        report.add(origins, secret.password_field, f"{len(password.encode('utf-8'))} octets",
-                   f"a TCP-MD5 key is at most {MD5_MAX_KEY_LENGTH} octets")
+    else:
+        broken = password_problem(password)
+        if broken is not None:
+            report.add(origins, secret.password_field, *broken)
 
 
 def check_password_secrets(config: Config, report: ProblemReport) -> None:

@@ -8,6 +8,7 @@ from itertools import combinations
 
 from bgpwire_announcer.model import DEFAULT_HOLD_TIME, BGPPeer, Config
 from bgpwire_announcer.node_sets import NodeSets
+from bgpwire_announcer.passwords import password_problem
 from bgpwire_announcer.validate_report import FAMILY_NAMES, ProblemReport, ip_or_none
 
 MAX_ASN = 0xFFFFFFFF
@@ -52,6 +53,10 @@ def check_peer(peer: BGPPeer, config: Config, report: ProblemReport) -> None:
     if peer.ebgp_multihop and peer.internal:
         report.add(origin, "spec.ebgpMultiHop", "true",
                    f"only for eBGP; myASN and peerASN are both {peer.my_asn}")
+    if peer.password:  # the loader reads an empty spec.password as none, as MetalLB does
+        broken = password_problem(peer.password)
+        if broken is not None:
+            report.add(origin, "spec.password", *broken)
     if peer.password is not None and peer.password_secret is not None:
         report.add(origin, "spec.passwordSecret", peer.password_secret,
                    "password and passwordSecret are mutually exclusive")

@@ -1,5 +1,6 @@
 """passwordSecret: Secrets read from the inputs, checked against MetalLB's rules, and their
-password given to the peer as if ``password`` had been written; no message shows a password."""
+password given to the peer as if ``password`` had been written; an inline ``password`` checked by
+the same rules on the key itself; no message shows a password."""
 
 from __future__ import annotations
 
@@ -151,6 +152,71 @@ def test_password_and_password_secret_stay_mutually_exclusive(tmp_path: Path) ->
 def test_secrets_no_peer_names_are_not_checked(tmp_path: Path) -> None:
     documents = [peer("p"), secret("tls", type_="kubernetes.io/tls"), secret("empty", "")]
     assert check(tmp_path, documents) == []
+
+
+# --- an inline spec.password, by the same rules ----------------------------------------------
+
+
+@pytest.mark.parametrize("password", [
+    "k" * 80,
+    "é" * 40,  # 40 characters, 80 octets
+    "k" * 78 + "é",  # 79 characters, 80 octets
+    KEY,
+], ids=["80-octets", "40-characters-80-octets", "79-characters-80-octets", "short"])
+def test_an_inline_password_a_tcp_md5_key_can_hold_is_valid(
+        tmp_path: Path, password: str) -> None:
+    assert check(tmp_path, [peer("p", password=password)]) == []
+
+
+def test_an_empty_inline_password_means_none(tmp_path: Path) -> None:
+    assert check(tmp_path, [peer("p", password="")]) == []
+    assert passwords(tmp_path, [peer("p", password="")]) == {"p": None}
+
+
+@pytest.mark.parametrize(("password", "value", "reason"), [
+    ("k" * 81, "81 octets", "a TCP-MD5 key is at most 80 octets"),
+    ("k" * 79 + "é", "81 octets", "a TCP-MD5 key is at most 80 octets"),  # 80 characters
+    ("é" * 80, "160 octets", "a TCP-MD5 key is at most 80 octets"),  # 80 characters
+    (KEY + "\n", "(hidden)", "contains a line break (often the newline of echo before base64)"),
+    ("Zq8\r\ntor", "(hidden)", "contains a line break (often the newline of echo before base64)"),
+    ("k" * 80 + "\n", "(hidden)", "contains a line break (often the newline of echo before "
+                                  "base64)"),
+], ids=["81-octets", "80-characters-81-octets", "80-characters-160-octets", "trailing-newline",
+        "crlf-inside", "80-octets-and-newline"])
+def test_an_inline_password_no_tcp_md5_key_can_be_is_one_line_without_it(
+        tmp_path: Path, password: str, value: str, reason: str) -> None:
+    lines = check(tmp_path, [peer("p", password=password)])
+    assert lines == [f"{PEER}: spec.password={value}: {reason}"]
+    assert not any(password.strip() in line or "k" * 20 in line or "é" * 20 in line
+                   for line in lines)
+
+
+def test_each_peer_with_a_bad_inline_password_has_its_line(tmp_path: Path) -> None:
+    documents = [peer("p", password="k" * 81), peer("q", "192.0.2.2", password=KEY + "\n"),
+                 peer("r", "192.0.2.3", password=KEY),
+                 peer("s", "192.0.2.4", password="k" * 90, passwordSecret="auth"),
+                 secret("auth", KEY)]
+    assert check(tmp_path, documents) == [
+        f"{PEER}: spec.password=81 octets: a TCP-MD5 key is at most 80 octets",
+        "BGPPeer/metallb-system/q: spec.password=(hidden): contains a line break (often the "
+        "newline of echo before base64)",
+        "BGPPeer/metallb-system/s: spec.password=90 octets: a TCP-MD5 key is at most 80 octets",
+        "BGPPeer/metallb-system/s: spec.passwordSecret=auth: password and passwordSecret are "
+        "mutually exclusive",
+    ]
+
+
+def test_check_refuses_a_bad_inline_password_without_printing_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long_key = "Zq8-" + "x" * 77  # 81 octets
+    file = write(tmp_path / "config.yaml", [peer("p", password=long_key),
+                                            peer("q", "192.0.2.2", password=KEY + "\n")])
+    assert main(["check", "-f", str(file)]) == 1
+    printed = capsys.readouterr()
+    assert "spec.password=81 octets" in printed.err
+    assert "spec.password=(hidden)" in printed.err
+    assert long_key not in printed.out + printed.err and "x" * 20 not in printed.out + printed.err
+    assert KEY not in printed.out + printed.err
 
 
 # --- the password reaches the peer ---------------------------------------------------------
