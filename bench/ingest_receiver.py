@@ -217,9 +217,8 @@ async def receive_with_speaker(args: argparse.Namespace, counters: Counters,
     try:
         async for event in speaker.events():
             if isinstance(event, RoutesReceived):
-                if not counters.updates:
+                if not counters.t_first_update:
                     counters.t_first_update = time.time()
-                counters.updates += 1
             elif isinstance(event, EndOfRIB) and event.family == IPV4_UNICAST:
                 counters.t_end_of_rib = time.time()
             elif isinstance(event, PeerUp):
@@ -235,6 +234,8 @@ async def receive_with_speaker(args: argparse.Namespace, counters: Counters,
                 break
     finally:
         gc_timer.active = False
+        # UPDATEs that only add routes come as one RoutesReceived per batch: count the messages
+        counters.updates = speaker.peer_status(args.peer).updates_received
         print(json.dumps(report(args, counters, rib)), flush=True)
         await speaker.close("benchmark done")
 

@@ -120,14 +120,19 @@ async def test_a_route_given_before_the_peer_exists_is_sent_when_it_comes() -> N
 async def test_twenty_thousand_routes_go_out_in_few_updates() -> None:
     prefixes = [IPv4Network((0x0A000000 + i, 32)) for i in range(20_000)]
     async with three() as (a, b, c):
-        messages_before = len(b.of(RoutesReceived, A_ADDR))
+        events_before = len(b.of(RoutesReceived, A_ADDR))
+        updates_before = b.speaker.peer_status(A_ADDR).updates_received
         a.speaker.announce_many(prefixes, attributes=route_attributes(communities=[0xFDE80064]))
         a.speaker.announce_many(prefixes[:100], peer=C_ADDR)  # C's own for a few
         rib_b, rib_c = b.speaker.adj_rib_in(A_ADDR), c.speaker.adj_rib_in(A_ADDR)
         await wait_for(lambda: len(rib_b) == len(rib_c) == 20_000, timeout=60)
-        # one RoutesReceived per UPDATE: a 4096-octet UPDATE holds about 800 /32 prefixes
-        updates = len(b.of(RoutesReceived, A_ADDR)) - messages_before
+        # a 4096-octet UPDATE holds about 800 /32 prefixes
+        updates = b.speaker.peer_status(A_ADDR).updates_received - updates_before
         assert 20_000 // 1000 <= updates <= 20_000 // 700
+        # UPDATEs that only bring new routes are told together, each route once
+        told = b.of(RoutesReceived, A_ADDR)[events_before:]
+        assert 1 <= len(told) <= updates
+        assert sorted(route.prefix for event in told for route in event.announced) == prefixes
         a.speaker.withdraw_many(prefixes[:10_000])
         await wait_for(lambda: len(rib_b) == 10_000 and len(rib_c) == 10_100, timeout=60)
 

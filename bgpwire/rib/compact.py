@@ -276,6 +276,21 @@ class LazyRoutes(Sequence[Route]):
         routes._built = None
         return routes
 
+    @classmethod
+    def joined(cls, routes: Iterable[LazyRoutes]) -> LazyRoutes:
+        """The routes of several, one after the other, as one (sharing their parts: nothing is
+        built or copied per route)."""
+        parts: list[Part] = []
+        length = 0
+        for each in routes:
+            parts += each._parts
+            length += each._length
+        joined = _new(cls)
+        joined._parts = tuple(parts)
+        joined._length = length
+        joined._built = None
+        return joined
+
     def __len__(self) -> int:
         return self._length
 

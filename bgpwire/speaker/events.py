@@ -47,7 +47,9 @@ class RoutesReceived(SpeakerEvent):
     """The peer's Adj-RIB-In changed: routes new or changed, and routes gone (withdrawn by the
     peer, or removed by the speaker: session down, stale routes swept, peer removed). Both are
     usually :class:`~bgpwire.rib.LazyRoutes`, which build each route only as it is read: a
-    full table arriving or leaving costs nothing per route until someone looks."""
+    full table arriving or leaving costs nothing per route until someone looks. UPDATEs read
+    together that only bring routes new to the table are told as one event; any other change
+    (a route replaced, withdrawn, an End-of-RIB) comes in order, in events of its own."""
 
     announced: Sequence[Route]
     withdrawn: Sequence[Route]

@@ -32,6 +32,7 @@ from bgpwire.fsm import (
 from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
+    LazyRoutes,
     NextHopAddress,
     RibChange,
     RouteKey,
@@ -181,9 +182,8 @@ class Peer:
                 if self.adj_in.max_prefixes is None and not self._stale:
                     # No limit to stop at and no stale routes to sweep at an End-of-RIB in the
                     # middle: the UPDATEs queued behind this one go in with it.
-                    for change in self.adj_in.apply_all(
-                            [event.update, *session.take_updates()]):
-                        self._received(change)
+                    self._received_all(
+                        self.adj_in.apply_all([event.update, *session.take_updates()]))
                 else:
                     over = self._received(self.adj_in.apply(event.update))
                     if over is not None:
@@ -217,6 +217,32 @@ class Peer:
                 self._report(self.adj_in.sweep_stale(change.end_of_rib))
             self._events.put(EndOfRIB(self.address, change.end_of_rib))
         return change.over_limit[0] if change.over_limit else None
+
+    def _received_all(self, changes: list[RibChange]) -> None:
+        """:meth:`_received` for the changes of consecutive UPDATEs from a peer without a
+        prefix limit. A run of changes that only added routes new to the table is reported
+        as one :class:`RoutesReceived` with all their routes: while a table loads that is one
+        event per batch instead of one per UPDATE, and the routes are the same (none of them
+        can be in two changes of such a run, as the second would have replaced it)."""
+        new_routes: list[LazyRoutes] = []
+        for change in changes:
+            if (type(change.announced) is LazyRoutes and not change.replaced
+                    and not change.withdrawn and not change.rejected
+                    and change.end_of_rib is None and not change.over_limit):
+                new_routes.append(change.announced)
+                continue
+            if new_routes:
+                self._report_new(new_routes)
+                new_routes = []
+            self._received(change)
+        if new_routes:
+            self._report_new(new_routes)
+
+    def _report_new(self, routes: list[LazyRoutes]) -> None:
+        self.updates_received += len(routes)
+        announced = LazyRoutes.joined(routes)
+        if announced:
+            self._events.put(RoutesReceived(self.address, announced, ()))
 
     async def _over_limit(self, session: PeerSession, family: Family) -> None:
         """End the session for too many prefixes (RFC 4486 §4), restart it later if asked."""

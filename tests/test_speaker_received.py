@@ -1,0 +1,68 @@
+"""How a peer reports what a batch of received UPDATEs changed in its Adj-RIB-In."""
+
+from __future__ import annotations
+
+import asyncio
+from ipaddress import IPv4Address, IPv4Network
+
+from bgpwire.fsm import PeerConfig
+from bgpwire.messages import Update
+from bgpwire.rib import AdjRibIn
+from bgpwire.speaker.events import EndOfRIB, EventQueue, RoutesReceived, SpeakerEvent
+from bgpwire.speaker.originations import LocalRoutes
+from bgpwire.speaker.peer import Peer
+from bgpwire.speaker.spec import PeerSpec
+from tests.test_rib_in import PEER_AS, announce4, base, wire
+
+LOCAL_AS = 65010
+
+
+def net(index: int) -> IPv4Network:
+    return IPv4Network((0x0A000000 + (index << 8), 24))
+
+
+def told(updates: list[Update]) -> list[SpeakerEvent]:
+    """The events a peer puts out for ``updates`` applied together, as a batch from one read."""
+    config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS, router_id=IPv4Address("10.0.0.1"))
+    queue = EventQueue()
+    peer = Peer(PeerSpec("192.0.2.2", config), LocalRoutes(), queue, stale_time=60.0)
+    peer._received_all(peer.adj_in.apply_all(updates))  # what _consume does with a batch
+    assert peer.updates_received == len(updates)
+
+    async def drain() -> list[SpeakerEvent]:
+        queue.close()
+        return [event async for event in queue]
+
+    return asyncio.run(drain())
+
+
+def test_updates_that_only_bring_new_routes_are_told_as_one_event() -> None:
+    updates = [wire(announce4(net(2 * i), net(2 * i + 1), attributes=base(PEER_AS, i + 1)))
+               for i in range(40)]
+    events = told(updates)
+    assert len(events) == 1 and isinstance(events[0], RoutesReceived)
+    assert [route.prefix for route in events[0].announced] == [net(i) for i in range(80)]
+    one_by_one = AdjRibIn(LOCAL_AS)
+    assert list(events[0].announced) == [
+        route for update in updates for route in one_by_one.apply(update).announced]
+    assert not events[0].withdrawn
+
+
+def test_a_replacement_a_withdrawal_or_an_end_of_rib_splits_the_run_in_order() -> None:
+    first = [wire(announce4(net(i), attributes=base(PEER_AS, 1))) for i in range(3)]
+    replace = wire(announce4(net(1), attributes=base(PEER_AS, 2)))
+    then = [wire(announce4(net(i), attributes=base(PEER_AS, 3))) for i in range(3, 5)]
+    withdraw = wire(Update(withdrawn=(net(0),)))
+    end = wire(Update())
+    events = told([*first, replace, *then, withdraw, end])
+    kinds = [(type(event).__name__,
+              [route.prefix for route in getattr(event, "announced", ())],
+              [route.prefix for route in getattr(event, "withdrawn", ())]) for event in events]
+    assert kinds == [
+        ("RoutesReceived", [net(0), net(1), net(2)], []),
+        ("RoutesReceived", [net(1)], []),  # the replacement, on its own
+        ("RoutesReceived", [net(3), net(4)], []),
+        ("RoutesReceived", [], [net(0)]),
+        ("EndOfRIB", [], []),
+    ]
+    assert isinstance(events[-1], EndOfRIB)
