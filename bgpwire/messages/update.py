@@ -412,10 +412,24 @@ def recognised_path(update: Update) -> tuple[bytes, int, bytes, bytes, Negotiate
     return block[value + 2:end], 4 if ctx.four_octet_as else 2, next_hop, block, ctx
 
 
+def received_field(update: Update) -> tuple[bytes, int] | None:
+    """The path attributes field of a decoded UPDATE whose attributes are still pending
+    (checked whole when decoded, not built yet), and the width in octets (2 or 4) of the AS
+    numbers in it; ``None`` once they are built, and for an UPDATE built by hand. What the
+    field's attributes mean depends on nothing else of the context but MP_REACH_NLRI and
+    MP_UNREACH_NLRI, which :func:`recognised_attributes` leaves out."""
+    pending = _GET_ATTRIBUTES(update)
+    if type(pending) is not _PendingAttributes:
+        return None
+    ctx: Negotiated = pending[0]  # see _PendingAttributes
+    return pending[3], 4 if ctx.four_octet_as else 2
+
+
 def recognised_attributes(block: bytes, ctx: Negotiated) -> tuple[PathAttribute, ...]:
-    """The attributes of a path attributes field :func:`recognised_path` returned, built now,
-    in wire order, without MP_REACH_NLRI (which carries prefixes, not a route's attributes).
-    Never raises: the field was checked when it was decoded."""
+    """The attributes of a path attributes field :func:`recognised_path` or
+    :func:`received_field` returned, built now, in wire order, without MP_REACH_NLRI and
+    MP_UNREACH_NLRI (which carry prefixes, not a route's attributes). Never raises: the field
+    was checked when it was decoded."""
     built = _build_pending([ctx, None, None, block, True])
     return tuple(attribute for attribute in built if attribute is not None)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv6Address
 from itertools import chain, repeat
 from operator import is_not
 from typing import cast
@@ -39,21 +39,26 @@ from bgpwire.constants import AFI, ASPathSegmentType, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.messages.update import recognised_path
+from bgpwire.messages.update import received_field, recognised_path
 from bgpwire.prefixes import NLRIItem, PrefixList, prefix_afi
 from bgpwire.rib.compact import (
     LazyRoutes,
-    StoredPath,
     block_keys,
     key_prefix,
     prefix_key,
-    same_path,
-    stale_path,
     stored_route,
     table_routes,
     wire_keys,
 )
 from bgpwire.rib.route import NextHopAddress, Route, RouteKey, route_attributes_of
+from bgpwire.rib.stored import (
+    StoredPath,
+    is_stale,
+    path_header,
+    same_path,
+    stale_path,
+    stored_path,
+)
 from bgpwire.slots import slot_setters
 
 __all__ = [
@@ -155,11 +160,11 @@ class AdjRibIn:
     ``max_prefixes`` is one limit for every family, or a limit per family (families without an
     entry are unlimited), as routers configure it per AFI/SAFI.
 
-    Each table is a dict from the NLRI entry of a prefix to a tuple shared by the prefixes of
-    one UPDATE (see :mod:`bgpwire.rib.compact`); :class:`Route` values are built when asked for
-    (equal to the ones announced, not the same objects). A full table costs a fraction of the
-    memory of one ``Route`` and one ``ipaddress`` network per prefix, and holds nothing per
-    prefix that the cyclic GC walks.
+    Each table is a dict from the NLRI entry of a prefix to a path shared by the prefixes of
+    one UPDATE (see :mod:`bgpwire.rib.compact` and :mod:`bgpwire.rib.stored`), both bytes;
+    :class:`Route` values are built when asked for (equal to the ones announced, not the same
+    objects). A full table costs a fraction of the memory of one ``Route`` and one
+    ``ipaddress`` network per prefix, and the cyclic GC never walks it.
     """
 
     def __init__(
@@ -172,9 +177,10 @@ class AdjRibIn:
         """Whether the peer is in another AS: confederation segments from it make a malformed
         AS_PATH (bgpwire is in no confederation). The speaker sets it when a session comes up."""
         self._local_addresses: frozenset[NextHopAddress] = frozenset()
-        self._next_hops: dict[bytes, bool] = {}
-        """NEXT_HOP values seen, as received, and whether they can be forwarded to: a table has
-        few next hops, and each UPDATE would build and check its own."""
+        self._headers: dict[int, dict[bytes, bytes]] = {2: {}, 4: {}}
+        """Per AS number width, the path header (:func:`~bgpwire.rib.stored.path_header`) of
+        each NEXT_HOP value seen, or ``b""`` when it cannot be forwarded to: a table has few
+        next hops, and each UPDATE would build and check its own."""
         self._usable_hops: dict[NextHopAddress, bool] = {}
         self._tables: dict[Family, dict[bytes, StoredPath]] = {}
         self._end_of_rib: set[Family] = set()
@@ -188,7 +194,8 @@ class AdjRibIn:
     @local_addresses.setter
     def local_addresses(self, addresses: Iterable[NextHopAddress]) -> None:
         self._local_addresses = frozenset(addresses)
-        self._next_hops.clear()
+        for headers in self._headers.values():
+            headers.clear()
         self._usable_hops.clear()
 
     # --- lookup -----------------------------------------------------------------------------
@@ -267,12 +274,13 @@ class AdjRibIn:
         rejected: list[RouteKey] = []
         reach = update.mp_reach
         if update.nlri or (reach is not None and reach.nlri):
+            received = received_field(update)  # before the attributes are built
             attributes = route_attributes_of(update.attributes)
             if (update.treat_as_withdraw or _has_loop(attributes, self.local_as)
                     or _malformed_path(attributes, self.external)):
                 rejected = update.announced()
             else:
-                rejected = self._install(update, attributes, gains)
+                rejected = self._install(update, attributes, received, gains)
             for name, item in rejected:
                 self._take(name, prefix_key(item), removed)  # type: ignore[arg-type]
         return RibChange(
@@ -393,26 +401,23 @@ class AdjRibIn:
         own, zero = self._needles[width]
         if zero in as_numbers or (own and own in as_numbers):
             return None
-        link_local: bytes | None = None
         if next_hop:
-            known = self._next_hops
-            usable = known.get(next_hop)
-            if usable is None:
-                usable = known[next_hop] = self._usable(IPv4Address(next_hop))
-            if not usable:
+            headers = self._headers[width]
+            header = headers.get(next_hop)
+            if header is None:
+                usable = self._usable(IPv4Address(next_hop))
+                header = headers[next_hop] = path_header(width, next_hop) if usable else b""
+            if not header:
                 return None
-            family, block = IPV4_UNICAST, update.nlri
-        else:
-            reach = update.mp_reach
-            if reach is None or not reach.nlri or update.nlri or not reach.next_hops:
-                return None
-            family, block, hop = reach.family, reach.nlri, reach.next_hops[0]
-            if not self._usable(hop):
-                return None
-            next_hop = hop.packed
-            if len(reach.next_hops) > 1:
-                link_local = reach.next_hops[1].packed
-        return family, block, (block_field, next_hop, link_local, False, width)
+            return IPV4_UNICAST, update.nlri, header + block_field
+        reach = update.mp_reach
+        if reach is None or not reach.nlri or update.nlri or not reach.next_hops:
+            return None
+        hops = reach.next_hops
+        if not self._usable(hops[0]):
+            return None
+        header = path_header(width, hops[0].packed, hops[1].packed if len(hops) > 1 else None)
+        return reach.family, reach.nlri, header + block_field
 
     @property
     def local_as(self) -> int:
@@ -429,9 +434,11 @@ class AdjRibIn:
             for width in (2, 4)}
 
     def _install(
-        self, update: Update, attributes: tuple[PathAttribute, ...], gains: _Gains
+        self, update: Update, attributes: tuple[PathAttribute, ...],
+        received: tuple[bytes, int] | None, gains: _Gains,
     ) -> list[RouteKey]:
-        """Install the announced prefixes; return those without a usable next hop."""
+        """Install the announced prefixes; return those without a usable next hop.
+        ``received`` is the attributes field they came in, if it is to be kept as it is."""
         rejected: list[RouteKey] = []
         if update.nlri:
             next_hop = update.attr(NextHop)
@@ -439,17 +446,18 @@ class AdjRibIn:
             if next_hop is None or not self._usable(next_hop.address):
                 rejected.extend((IPV4_UNICAST, prefix) for prefix in update.nlri)
             else:
-                self._put_gains(IPV4_UNICAST, block_keys(update.nlri, AFI.IPV4),
-                                (attributes, next_hop.address.packed, None, False, None), gains)
+                path = stored_path(attributes, received, next_hop.address, None)
+                self._put_gains(IPV4_UNICAST, block_keys(update.nlri, AFI.IPV4), path, gains)
         reach = update.mp_reach
         if reach is not None and reach.nlri:
             hops = reach.next_hops
             if hops and self._usable(hops[0]):
                 # MP_REACH_NLRI only ever holds a second next hop as an IPv6 link-local one
                 # (RFC 2545 §3).
-                link_local = hops[1].packed if len(hops) > 1 else None
-                self._put_gains(reach.family, block_keys(reach.nlri, reach.family.afi),
-                                (attributes, hops[0].packed, link_local, False, None), gains)
+                link_local = cast(IPv6Address, hops[1]) if len(hops) > 1 else None
+                path = stored_path(attributes, received, hops[0], link_local)
+                self._put_gains(reach.family, block_keys(reach.nlri, reach.family.afi), path,
+                                gains)
             else:
                 rejected.extend((reach.family, prefix) for prefix in reach.nlri)
         return rejected
@@ -517,7 +525,7 @@ class AdjRibIn:
         for family in self._families(families):
             table = self._tables[family]
             for key, path in table.items():
-                if not path[3]:
+                if not is_stale(path):
                     copy = stale.get(id(path))
                     if copy is None:
                         copy = stale[id(path)] = stale_path(path)
@@ -535,11 +543,11 @@ class AdjRibIn:
         parts: list[tuple[Family, dict[bytes, StoredPath]]] = []
         for name in self._families(None if family is None else (family,)):
             table = self._tables[name]
-            kept = {key: path for key, path in table.items() if not path[3]}
+            kept = {key: path for key, path in table.items() if not is_stale(path)}
             if len(kept) == len(table):
                 continue
             if kept:
-                parts.append((name, {key: path for key, path in table.items() if path[3]}))
+                parts.append((name, {key: path for key, path in table.items() if is_stale(path)}))
                 self._tables[name] = kept
             else:  # all stale: the table itself goes
                 parts.append((name, self._tables.pop(name)))

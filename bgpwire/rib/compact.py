@@ -5,10 +5,8 @@ A full table is a million prefixes, received in over a hundred thousand UPDATEs.
 network's hash) and hold a million objects the cyclic GC walks. Here each prefix is keyed by
 its own NLRI entry as received (:func:`prefix_key`): the regular-expression engine cuts a whole
 NLRI field into those keys in one call (:func:`wire_keys`), and bytes cache their hash. The
-prefixes of one UPDATE share one value tuple (:data:`StoredPath`), which keeps the path
-attributes field as received: the attributes are built only when a route is read. Such a tuple
-holds only bytes, integers and ``None``, so the cyclic GC stops tracking it the first time it
-sees it, and a full table costs the collector nothing.
+prefixes of one UPDATE share one value (:data:`~bgpwire.rib.stored.StoredPath`, bytes too),
+which keeps the path attributes field: the attributes are built only when a route is read.
 :class:`~bgpwire.rib.route.Route` objects are built only when asked for (:func:`table_routes`,
 :class:`LazyRoutes`).
 """
@@ -17,71 +15,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
-from ipaddress import IPv4Address, IPv6Address
 from itertools import repeat
-from typing import cast, overload
+from typing import overload
 
 from bgpwire.attributes import PathAttribute
 from bgpwire.constants import AFI
-from bgpwire.context import Negotiated
 from bgpwire.families import Family
-from bgpwire.messages.update import recognised_attributes
 from bgpwire.prefixes import NLRIItem, PathPrefix, Prefix, PrefixList, network
-from bgpwire.rib.route import (
-    NextHopAddress,
-    Route,
-    route_attributes_of,
-    stale_copy,
-    unchecked_route,
-)
+from bgpwire.rib.route import Route, stale_copy, unchecked_route
+from bgpwire.rib.stored import StoredPath, is_stale, path_attributes, path_hops
 
 __all__ = [
     "LazyRoutes",
     "Part",
-    "StoredPath",
     "block_keys",
     "key_prefix",
-    "path_attributes",
     "prefix_key",
-    "same_path",
-    "stale_path",
-    "stored_address",
     "stored_route",
     "table_routes",
     "wire_keys",
 ]
-
-StoredPath = tuple[tuple[PathAttribute, ...] | bytes, bytes, bytes | None, bool, int | None]
-"""What a table keeps per prefix: the route's attributes, its next hop and link-local next hop
-(packed, see :func:`stored_address`), its stale mark, and, when the attributes are kept as the
-path attributes field received (a table's UPDATEs: their attributes are built when a route is
-read, see :func:`path_attributes`), the width in octets (2 or 4) of the AS numbers in it. One
-tuple is shared by every prefix of an UPDATE (and by their stale copies).
-
-Addresses are kept packed and the decoding context as its one relevant fact, the AS number
-width, because then a tuple that keeps the field holds no object the cyclic GC looks into: the
-collector untracks it, instead of walking a hundred thousand of them in every full collection
-while a table loads (measured: most of the collector's time in a live load)."""
-
-_FIELD_CONTEXTS = {2: Negotiated(four_octet_as=False), 4: Negotiated(four_octet_as=True)}
-"""What a kept attributes field is decoded with, by AS number width: the only part of a
-session's context the attributes a table's UPDATEs carry depend on."""
-
-
-@lru_cache(maxsize=1024)
-def stored_address(packed: bytes) -> NextHopAddress:
-    """The address of a packed next hop of a :data:`StoredPath` (4 octets: IPv4, else IPv6).
-    Cached: a table holds few next hops, read again for each of its routes."""
-    return IPv4Address(packed) if len(packed) == 4 else IPv6Address(packed)
-
-
-def _stored_hops(path: StoredPath) -> tuple[NextHopAddress, IPv6Address | None]:
-    """The next hop and link-local next hop of ``path``, as addresses."""
-    link_local = path[2]
-    return stored_address(path[1]), (
-        None if link_local is None else cast(IPv6Address, stored_address(link_local)))
-
 
 _BITS = {AFI.IPV4: 32, AFI.IPV6: 128}
 _PATH_MARK = b"\xff"
@@ -189,34 +142,9 @@ def _key_network(entry: bytes, afi: int) -> Prefix:
     return network(afi, int.from_bytes(entry[1:], "big") << (bits - 8 * size), entry[0])
 
 
-def path_attributes(path: StoredPath) -> tuple[PathAttribute, ...]:
-    """The route attributes of ``path`` (built from the received field if it keeps one)."""
-    source, width = path[0], path[4]
-    if width is None:
-        return source  # type: ignore[return-value]  # a tuple of attributes
-    return route_attributes_of(
-        recognised_attributes(source, _FIELD_CONTEXTS[width]))  # type: ignore[arg-type]
-
-
-def stale_path(path: StoredPath) -> StoredPath:
-    """``path`` marked stale (Graceful Restart)."""
-    return (path[0], path[1], path[2], True, path[4])
-
-
-def same_path(old: StoredPath, new: StoredPath) -> bool:
-    """Whether two stored paths give equal routes (so replacing one by the other is no news)."""
-    if old is new:
-        return True
-    if old[1:4] != new[1:4]:
-        return False
-    if old[0] == new[0] and old[4] == new[4]:  # the same field, decoded the same way
-        return True
-    return path_attributes(old) == path_attributes(new)
-
-
 def stored_route(family: Family, prefix: NLRIItem, path: StoredPath) -> Route:
-    route = unchecked_route(family, prefix, path_attributes(path), *_stored_hops(path))
-    return stale_copy(route) if path[3] else route
+    route = unchecked_route(family, prefix, path_attributes(path), *path_hops(path))
+    return stale_copy(route) if is_stale(path) else route
 
 
 def table_routes(family: Family, entries: Iterable[tuple[bytes, StoredPath]]) -> Iterator[Route]:
@@ -231,13 +159,14 @@ def table_routes(family: Family, entries: Iterable[tuple[bytes, StoredPath]]) ->
     for key, path in entries:
         if path is not last:
             last, attributes = path, path_attributes(path)
-            next_hop, link_local = _stored_hops(path)
+            next_hop, link_local = path_hops(path)
+            stale_route = is_stale(path)
         if key[0] == 0xFF:
             prefix = key_prefix(key, afi)
         else:  # _key_network written out: calling it costs a fifth more over a whole table
             prefix = build(afi, from_bytes(key[1:], "big") << (bits - 8 * len(key) + 8), key[0])
         route = new_route(family, prefix, attributes, next_hop, link_local)
-        yield stale(route) if path[3] else route
+        yield stale(route) if stale_route else route
 
 
 _new = object.__new__
