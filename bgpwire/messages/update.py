@@ -396,7 +396,8 @@ def recognised_path(update: Update) -> tuple[bytes, int, bytes, bytes, Negotiate
     Only for an UPDATE whose attributes are still pending and whose list one of the shapes of
     :mod:`bgpwire.messages.update_shapes` recognised: it then begins with ORIGIN (four octets)
     and an AS_PATH of one AS_SEQUENCE, a NEXT_HOP comes next if there is one, and there is no
-    AS4_PATH. ``None`` for any other UPDATE, whose attributes are to be read as objects.
+    AS4_PATH and no MP_UNREACH_NLRI; being pending, the UPDATE has no problems (RFC 7606).
+    ``None`` for any other UPDATE, whose attributes are to be read as objects.
     """
     pending = _GET_ATTRIBUTES(update)
     if type(pending) is not _PendingAttributes or not pending[4]:

@@ -27,6 +27,7 @@ protocol that decide whether a received route exists at all:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -325,18 +326,20 @@ class AdjRibIn:
         limit), with prefixes as received; each with its NLRI field and prefix count."""
         run: list[tuple[Update, bytes, int, StoredPath]] = []
         family: Family | None = None
+        afi = 0
+        recognised_of = self._recognised
         for update in updates[start:start + _MAX_RUN]:
-            recognised = self._recognised(update)
+            recognised = recognised_of(update)
             if recognised is None:
                 break
             name, block, path = recognised
             if family is None:
                 if self.limit(name) is not None:
                     break
-                family = name
+                family, afi = name, name.afi
             if name != family or type(block) is not PrefixList:
                 break
-            data = block.wire_bytes(family.afi, False)
+            data = block.wire_bytes(afi, False)
             if data is None:
                 break
             run.append((update, data, len(block), path))
@@ -351,16 +354,22 @@ class AdjRibIn:
         if keys is None or len(keys) != sum(counts):
             return False  # bits set past a length: keyed one UPDATE at a time
         paths = [path for _, _, _, path in run]
-        each = list(chain.from_iterable(map(repeat, paths, counts)))
         table = self._tables.get(family)
         if table is None:
             table = self._tables[family] = {}
         before = len(table)
-        olds = list(map(table.setdefault, keys, each))
+        # Every key with its UPDATE's path, consumed as made: a million-entry list would cost
+        # more than the pass itself saves.
+        deque(map(table.setdefault, keys, chain.from_iterable(map(repeat, paths, counts))), 0)
         if len(table) - before != len(keys):
-            for key, old, path in zip(keys, olds, each, strict=True):
-                if old is path:  # put in by this pass (maybe twice, by one UPDATE): undo
-                    table.pop(key, None)
+            # Undo what this pass put in: a key holding its own UPDATE's path (each UPDATE's
+            # path is a new object, so no key held it before). A key listed twice is taken
+            # out at its first listing.
+            get, pop = table.get, table.pop
+            for key, path in zip(keys, chain.from_iterable(map(repeat, paths, counts)),
+                                 strict=True):
+                if get(key) is path:
+                    pop(key)
             return False
         end = 0
         for path, count in zip(paths, counts, strict=True):
@@ -392,10 +401,8 @@ class AdjRibIn:
         look (our AS or AS 0 possibly in the path, a next hop not to be used) goes the general
         way. A full table is a hundred thousand UPDATEs or more, so this is written for speed.
         """
-        if update.withdrawn or update.problems or update.mp_unreach is not None:
-            return None
-        recognised = recognised_path(update)
-        if recognised is None:
+        recognised = recognised_path(update)  # None for an UPDATE with problems or withdrawals
+        if recognised is None or update.withdrawn:  # in MP_UNREACH_NLRI: see recognised_path
             return None
         as_numbers, width, next_hop, block_field, _ = recognised
         own, zero = self._needles[width]
