@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from ipaddress import ip_address
 from typing import ClassVar
 
 from tests.interop.daemons import BGPWIRE_AS, MED, Daemon, LabDaemon, Plan
@@ -10,6 +11,9 @@ from tests.interop.procs import RibEntry, run_cli
 
 ACTIVE_PEER_HOST = 53
 """BIRD connects to bgpwire's Listener at this address (connect delay/retry 1 s)."""
+
+CONNECT_SOON = "  connect delay time 1;\n  connect retry time 1;\n  error wait time 1, 2;\n"
+"""BIRD's first connect comes 5 s after start by default; these bring it to about 1 s."""
 
 PROTOCOL_V6 = "bw6"
 PROTOCOL_ACTIVE = "bwl"
@@ -19,7 +23,8 @@ _ALT_LINE = re.compile(r"^\s+\S+\s+\[(\S+)\s")
 
 
 class BIRD(Daemon):
-    """BIRD with one BGP protocol per neighbor, every neighbor passive."""
+    """BIRD with one BGP protocol per neighbor: a passive neighbor connects to BIRD, BIRD
+    connects to the others (and accepts them too)."""
 
     name: ClassVar[str] = "bird"
     binaries: ClassVar[tuple[str, ...]] = ("bird", "birdc")
@@ -42,13 +47,21 @@ class BIRD(Daemon):
     def write_config(self) -> None:
         text = f"log stderr all;\nrouter id {self.address4};\nprotocol device {{ }}\n"
         for peer in self.neighbors:
+            # BIRD refuses a loopback neighbor on a direct session ("Invalid remote address":
+            # it is host scope), and a multihop session cannot take gateway direct: next hops
+            # then resolve recursively, and with no route to them the routes show unreachable.
+            loopback = ip_address(peer.address).is_loopback
+            gateway = "" if loopback else " gateway direct;"
+            port = "" if peer.passive else f" port {peer.port}"
             text += (f"protocol bgp {self.protocol_for(peer.address)} {{\n"
                      f"  local {self.local_for(peer)} as {self.asn};\n"
-                     f"  neighbor {peer.address} as {peer.asn};\n"
-                     "  strict bind yes;\n  passive on;\n  direct;\n"
+                     f"  neighbor {peer.address}{port} as {peer.asn};\n"
+                     "  strict bind yes;\n"
+                     + ("  passive on;\n" if peer.passive else CONNECT_SOON)
+                     + ("  multihop;\n" if loopback else "  direct;\n")
                      + ("  graceful restart on;\n" if self.graceful_restart else "")
-                     + "  ipv4 { import all; export none; gateway direct; };\n"
-                     "  ipv6 { import all; export none; gateway direct; };\n}\n")
+                     + f"  ipv4 {{ import all; export none;{gateway} }};\n"
+                     f"  ipv6 {{ import all; export none;{gateway} }};\n}}\n")
         (self.workdir / "bird.conf").write_text(text)
 
     # --- queries ------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ ESTABLISHED = 6
 
 
 class GoBGP(Daemon):
-    """gobgpd with every neighbor passive."""
+    """gobgpd: a passive neighbor connects to it, it connects to the others (and accepts them
+    too)."""
 
     name: ClassVar[str] = "gobgp"
     binaries: ClassVar[tuple[str, ...]] = ("gobgpd", "gobgp")
@@ -35,9 +36,14 @@ class GoBGP(Daemon):
             parts += ["[[neighbors]]", "  [neighbors.config]",
                       f'    neighbor-address = "{peer.address}"', f"    peer-as = {peer.asn}",
                       "  [neighbors.transport.config]",
-                      f'    local-address = "{self.local_for(peer)}"',
-                      "    passive-mode = true",
-                      "  [neighbors.timers.config]", "    idle-hold-time-after-reset = 1"]
+                      f'    local-address = "{self.local_for(peer)}"']
+            if peer.passive:
+                parts += ["    passive-mode = true", "  [neighbors.timers.config]"]
+            else:
+                # Only the retries: the first connect still waits 5-10 s (not configurable).
+                parts += [f"    remote-port = {peer.port}", "  [neighbors.timers.config]",
+                          "    connect-retry = 1"]
+            parts.append("    idle-hold-time-after-reset = 1")
             if self.graceful_restart:
                 parts += ["  [neighbors.graceful-restart.config]", "    enabled = true",
                           "    restart-time = 120"]
