@@ -27,7 +27,7 @@ from bgpwire.attributes import (
 )
 from bgpwire.constants import OriginCode
 from bgpwire.context import Negotiated
-from bgpwire.families import IPV6_UNICAST
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.messages import Update, decode
 from bgpwire.rib import AdjRibIn, RibChange, Route
 from tests.strategies.attributes import prefixes
@@ -144,18 +144,44 @@ def test_wire_and_hand_built_updates_change_the_table_alike(
 def test_applying_updates_together_gives_what_applying_them_one_by_one_gives(
     steps: list[Update], sizes: list[int], limit: int | None
 ) -> None:
+    """The same changes and table, up to the first change over the limit, where a session
+    ends (RFC 4486) and apply_all stops."""
     one_by_one = AdjRibIn(LOCAL_AS, max_prefixes=limit)
     together = AdjRibIn(LOCAL_AS, max_prefixes=limit)
     wire = [received(update) for update in steps]
-    expected = [facts(one_by_one.apply(update)) for update in wire]
+    expected: list[tuple[object, ...]] = []
+    for update in wire:
+        change = one_by_one.apply(update)
+        expected.append(facts(change))
+        if change.over_limit:
+            break
     got: list[tuple[object, ...]] = []
-    start = 0
+    start = calls = 0
     while start < len(wire):
-        size = sizes[len(got) % len(sizes)]
-        got.extend(facts(change) for change in together.apply_all(wire[start:start + size]))
-        start += size
+        batch = wire[start:start + sizes[calls % len(sizes)]]
+        calls += 1
+        changes = together.apply_all(batch)
+        got.extend(facts(change) for change in changes)
+        if changes and changes[-1].over_limit:
+            break
+        assert len(changes) == len(batch)
+        start += len(batch)
     assert got == expected
     assert table(together) == table(one_by_one)
+
+
+def test_applying_together_stops_at_the_update_that_passes_the_limit() -> None:
+    updates = [received(announce(i, [IPv4Network(f"10.{i}.{j}.0/24") for j in range(3)]))
+               for i in range(5)]
+    rib = AdjRibIn(LOCAL_AS, max_prefixes=10)
+    changes = rib.apply_all(updates)
+    assert [len(change.announced) for change in changes] == [3, 3, 3, 3]
+    assert [change.over_limit for change in changes] == [(), (), (), (IPV4_UNICAST,)]
+    assert len(rib) == 12  # as apply leaves it: the UPDATE that passed the limit is in
+    assert rib.get(IPV4_UNICAST, IPv4Network("10.4.0.0/24")) is None
+    within = AdjRibIn(LOCAL_AS, max_prefixes=15)
+    assert [change.over_limit for change in within.apply_all(updates)] == [()] * 5
+    assert len(within) == 15
 
 
 def test_a_run_with_a_prefix_there_already_is_undone_and_applied_one_by_one() -> None:

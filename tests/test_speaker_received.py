@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from ipaddress import IPv4Address, IPv4Network
 
+from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.fsm import PeerConfig
 from bgpwire.messages import Update
 from bgpwire.rib import AdjRibIn
@@ -21,13 +22,17 @@ def net(index: int) -> IPv4Network:
     return IPv4Network((0x0A000000 + (index << 8), 24))
 
 
-def told(updates: list[Update]) -> list[SpeakerEvent]:
-    """The events a peer puts out for ``updates`` applied together, as a batch from one read."""
+def told(updates: list[Update], max_prefixes: int | None = None,
+         over: Family | None = None) -> list[SpeakerEvent]:
+    """The events a peer puts out for ``updates`` applied together, as a batch from one read;
+    ``over`` is the family the batch must put over ``max_prefixes``, if one."""
     config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS, router_id=IPv4Address("10.0.0.1"))
     queue = EventQueue()
-    peer = Peer(PeerSpec("192.0.2.2", config), LocalRoutes(), queue, stale_time=60.0)
-    peer._received_all(peer.adj_in.apply_all(updates))  # what _consume does with a batch
-    assert peer.updates_received == len(updates)
+    spec = PeerSpec("192.0.2.2", config, max_prefixes=max_prefixes)
+    peer = Peer(spec, LocalRoutes(), queue, stale_time=60.0)
+    changes = peer.adj_in.apply_all(updates)
+    assert peer._received_all(changes) == over  # what _consume does with a batch
+    assert peer.updates_received == len(changes)
 
     async def drain() -> list[SpeakerEvent]:
         queue.close()
@@ -66,3 +71,14 @@ def test_a_replacement_a_withdrawal_or_an_end_of_rib_splits_the_run_in_order() -
         ("EndOfRIB", [], []),
     ]
     assert isinstance(events[-1], EndOfRIB)
+
+
+def test_a_peer_with_a_prefix_limit_takes_a_batch_up_to_the_update_that_passes_it() -> None:
+    updates = [wire(announce4(net(2 * i), net(2 * i + 1), attributes=base(PEER_AS, i + 1)))
+               for i in range(40)]
+    events = told(updates, max_prefixes=50, over=IPV4_UNICAST)
+    assert [len(event.announced) for event in events  # type: ignore[attr-defined]
+            ] == [50, 2]  # the new routes together, then the UPDATE that passed the limit
+    assert [route.prefix for event in events for route in event.announced  # type: ignore[attr-defined]
+            ] == [net(i) for i in range(52)]
+    assert len(told(updates, max_prefixes=80)) == 1

@@ -294,14 +294,17 @@ class AdjRibIn:
 
     def apply_all(self, updates: Sequence[Update]) -> list[RibChange]:
         """Apply received UPDATEs in order: the same table and the same changes, one per
-        UPDATE, as ``[self.apply(update) for update in updates]``.
+        UPDATE, as ``[self.apply(update) for update in updates]``, except that it stops after
+        the first change that puts a family over its prefix limit (``over_limit``): RFC 4486
+        ends the session there, so the UPDATEs after it are not applied, and the changes are
+        then fewer than the UPDATEs.
 
         Faster while a table is loaded: a run of UPDATEs a table is made of (see
-        :meth:`_recognised`) that announce prefixes of one family new to the table, with no
-        prefix limit on that family, has its keys cut out of the NLRI fields joined by one
-        regex call and installed by one dict pass. A run in which any prefix was there already
-        (or comes twice) is undone and applied one UPDATE at a time, and so is the rest of the
-        call: a table announced again would fail every run.
+        :meth:`_recognised`) that announce prefixes of one family new to the table, and that
+        keep it within its limit, has its keys cut out of the NLRI fields joined by one regex
+        call and installed by one dict pass. A run in which any prefix was there already (or
+        comes twice), or that would pass the limit, is undone and applied one UPDATE at a time,
+        and so is the rest of the call: a table announced again would fail every run.
         """
         changes: list[RibChange] = []
         batching = True
@@ -309,21 +312,22 @@ class AdjRibIn:
         while start < len(updates):
             family, run = self._run(updates, start) if batching else (None, [])
             if family is not None and len(run) > 1:
-                start += len(run)
                 if self._install_run(family, run, changes):
+                    start += len(run)
                     continue
                 batching = False
-                changes.extend(self.apply(update) for update, _, _, _ in run)
-            else:
-                changes.append(self.apply(updates[start]))
-                start += 1
+            change = self.apply(updates[start])
+            changes.append(change)
+            if change.over_limit:
+                break
+            start += 1
         return changes
 
     def _run(self, updates: Sequence[Update], start: int
              ) -> tuple[Family | None, list[tuple[Update, bytes, int, StoredPath]]]:
         """The family and the UPDATEs from ``start`` on that :meth:`apply_all` can install
-        together: those a table is made of, of the first one's family (which has no prefix
-        limit), with prefixes as received; each with its NLRI field and prefix count."""
+        together: those a table is made of, of the first one's family, with prefixes as
+        received; each with its NLRI field and prefix count."""
         run: list[tuple[Update, bytes, int, StoredPath]] = []
         family: Family | None = None
         afi = 0
@@ -334,8 +338,6 @@ class AdjRibIn:
                 break
             name, block, path = recognised
             if family is None:
-                if self.limit(name) is not None:
-                    break
                 family, afi = name, name.afi
             if name != family or type(block) is not PrefixList:
                 break
@@ -353,11 +355,14 @@ class AdjRibIn:
         counts = [count for _, _, count, _ in run]
         if keys is None or len(keys) != sum(counts):
             return False  # bits set past a length: keyed one UPDATE at a time
-        paths = [path for _, _, _, path in run]
         table = self._tables.get(family)
         if table is None:
             table = self._tables[family] = {}
         before = len(table)
+        limit = self.limit(family)
+        if limit is not None and before + len(keys) > limit:
+            return False  # may pass the limit: one at a time, to stop where it does
+        paths = [path for _, _, _, path in run]
         # Every key with its UPDATE's path, consumed as made: a million-entry list would cost
         # more than the pass itself saves.
         deque(map(table.setdefault, keys, chain.from_iterable(map(repeat, paths, counts))), 0)

@@ -179,15 +179,15 @@ class Peer:
             if type(event) is UpdateReceived:  # most events: handled without a coroutine
                 if self._halted:
                     continue
-                if self.adj_in.max_prefixes is None and not self._stale:
-                    # No limit to stop at and no stale routes to sweep at an End-of-RIB in the
-                    # middle: the UPDATEs queued behind this one go in with it.
-                    self._received_all(
+                if not self._stale:
+                    # No stale routes to sweep at an End-of-RIB in the middle: the UPDATEs
+                    # queued behind this one go in with it (up to one that passes a limit).
+                    over = self._received_all(
                         self.adj_in.apply_all([event.update, *session.take_updates()]))
                 else:
                     over = self._received(self.adj_in.apply(event.update))
-                    if over is not None:
-                        await self._over_limit(session, over)
+                if over is not None:
+                    await self._over_limit(session, over)
             else:
                 self._handle(session, event)
 
@@ -218,13 +218,15 @@ class Peer:
             self._events.put(EndOfRIB(self.address, change.end_of_rib))
         return change.over_limit[0] if change.over_limit else None
 
-    def _received_all(self, changes: list[RibChange]) -> None:
-        """:meth:`_received` for the changes of consecutive UPDATEs from a peer without a
-        prefix limit. A run of changes that only added routes new to the table is reported
-        as one :class:`RoutesReceived` with all their routes: while a table loads that is one
-        event per batch instead of one per UPDATE, and the routes are the same (none of them
-        can be in two changes of such a run, as the second would have replaced it)."""
+    def _received_all(self, changes: list[RibChange]) -> Family | None:
+        """:meth:`_received` for the changes of consecutive UPDATEs (:meth:`AdjRibIn.apply_all
+        <bgpwire.rib.AdjRibIn.apply_all>`, which stops at the first that passes a limit).
+        A run of changes that only added routes new to the table is reported as one
+        :class:`RoutesReceived` with all their routes: while a table loads that is one event per
+        batch instead of one per UPDATE, and the routes are the same (none of them can be in
+        two changes of such a run, as the second would have replaced it)."""
         new_routes: list[LazyRoutes] = []
+        over: Family | None = None
         for change in changes:
             if (type(change.announced) is LazyRoutes and not change.replaced
                     and not change.withdrawn and not change.rejected
@@ -234,9 +236,10 @@ class Peer:
             if new_routes:
                 self._report_new(new_routes)
                 new_routes = []
-            self._received(change)
+            over = self._received(change)
         if new_routes:
             self._report_new(new_routes)
+        return over
 
     def _report_new(self, routes: list[LazyRoutes]) -> None:
         self.updates_received += len(routes)
