@@ -22,23 +22,30 @@ def net(index: int) -> IPv4Network:
     return IPv4Network((0x0A000000 + (index << 8), 24))
 
 
-def told(updates: list[Update], max_prefixes: int | None = None,
-         over: Family | None = None) -> list[SpeakerEvent]:
-    """The events a peer puts out for ``updates`` applied together, as a batch from one read;
-    ``over`` is the family the batch must put over ``max_prefixes``, if one."""
+def new_peer(max_prefixes: int | None = None) -> tuple[Peer, EventQueue]:
     config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS, router_id=IPv4Address("10.0.0.1"))
     queue = EventQueue()
     spec = PeerSpec("192.0.2.2", config, max_prefixes=max_prefixes)
-    peer = Peer(spec, LocalRoutes(), queue, stale_time=60.0)
-    changes = peer.adj_in.apply_all(updates)
-    assert peer._received_all(changes) == over  # what _consume does with a batch
-    assert peer.updates_received == len(changes)
+    return Peer(spec, LocalRoutes(), queue, stale_time=60.0), queue
 
+
+def drained(queue: EventQueue) -> list[SpeakerEvent]:
     async def drain() -> list[SpeakerEvent]:
         queue.close()
         return [event async for event in queue]
 
     return asyncio.run(drain())
+
+
+def told(updates: list[Update], max_prefixes: int | None = None,
+         over: Family | None = None) -> list[SpeakerEvent]:
+    """The events a peer puts out for ``updates`` read together, as a batch from one read;
+    ``over`` is the family the batch must put over ``max_prefixes``, if one."""
+    peer, queue = new_peer(max_prefixes)
+    assert peer._received_batch(updates) == over  # what _consume does with a batch
+    if over is None:
+        assert peer.updates_received == len(updates)
+    return drained(queue)
 
 
 def test_updates_that_only_bring_new_routes_are_told_as_one_event() -> None:
@@ -82,3 +89,31 @@ def test_a_peer_with_a_prefix_limit_takes_a_batch_up_to_the_update_that_passes_i
     assert [route.prefix for event in events for route in event.announced  # type: ignore[attr-defined]
             ] == [net(i) for i in range(52)]
     assert len(told(updates, max_prefixes=80)) == 1
+
+
+def summary(events: list[SpeakerEvent]) -> list[tuple[str, list[object], list[object]]]:
+    return [(type(event).__name__,
+             [route.prefix for route in getattr(event, "announced", ())],
+             [route.prefix for route in getattr(event, "withdrawn", ())]) for event in events]
+
+
+def test_while_stale_routes_wait_the_sweep_falls_between_the_updates_around_the_end_of_rib(
+) -> None:
+    """Graceful Restart, helper side: routes kept stale from the last session are swept at the
+    End-of-RIB; a batch read together must not let an UPDATE after it save a stale route."""
+    peer, queue = new_peer()
+    assert peer._received_batch([wire(announce4(*(net(i) for i in range(4))))]) is None
+    assert peer.adj_in.mark_stale() == 4
+    peer._stale.add(IPV4_UNICAST)  # what the end of a session with Graceful Restart does
+    drained(queue)
+    queue.open()
+    again = wire(announce4(net(0), attributes=base(PEER_AS, 2)))
+    after = wire(announce4(net(2), attributes=base(PEER_AS, 3)))
+    assert peer._received_batch([again, wire(Update()), after]) is None
+    assert summary(drained(queue)) == [
+        ("RoutesReceived", [net(0)], []),  # replaces its stale copy
+        ("RoutesReceived", [], [net(1), net(2), net(3)]),  # swept at the End-of-RIB
+        ("EndOfRIB", [], []),
+        ("RoutesReceived", [net(2)], []),  # new again, after the sweep
+    ]
+    assert {route.prefix for route in peer.adj_in} == {net(0), net(2)}

@@ -29,6 +29,7 @@ from bgpwire.fsm import (
     SessionEstablished,
     UpdateReceived,
 )
+from bgpwire.messages import Update
 from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
@@ -179,13 +180,7 @@ class Peer:
             if type(event) is UpdateReceived:  # most events: handled without a coroutine
                 if self._halted:
                     continue
-                if not self._stale:
-                    # No stale routes to sweep at an End-of-RIB in the middle: the UPDATEs
-                    # queued behind this one go in with it (up to one that passes a limit).
-                    over = self._received_all(
-                        self.adj_in.apply_all([event.update, *session.take_updates()]))
-                else:
-                    over = self._received(self.adj_in.apply(event.update))
+                over = self._received_batch([event.update, *session.take_updates()])
                 if over is not None:
                     await self._over_limit(session, over)
             else:
@@ -217,6 +212,25 @@ class Peer:
                 self._report(self.adj_in.sweep_stale(change.end_of_rib))
             self._events.put(EndOfRIB(self.address, change.end_of_rib))
         return change.over_limit[0] if change.over_limit else None
+
+    def _received_batch(self, updates: list[Update]) -> Family | None:
+        """Apply UPDATEs read together (this one and those queued behind it) and report what
+        they changed; return the family one of them put over its prefix limit, if any (the
+        caller ends the session; :meth:`AdjRibIn.apply_all
+        <bgpwire.rib.AdjRibIn.apply_all>` applies none after it). While stale routes wait for
+        an End-of-RIB, the batch is cut after each End-of-RIB, so that the sweep it starts
+        falls between the UPDATEs around it, as if they were applied one by one."""
+        start = 0
+        while start < len(updates):
+            end = len(updates)
+            if self._stale:
+                end = next((i + 1 for i in range(start, end)
+                            if updates[i].end_of_rib is not None), end)
+            over = self._received_all(self.adj_in.apply_all(updates[start:end]))
+            if over is not None:
+                return over
+            start = end
+        return None
 
     def _received_all(self, changes: list[RibChange]) -> Family | None:
         """:meth:`_received` for the changes of consecutive UPDATEs (:meth:`AdjRibIn.apply_all
