@@ -56,6 +56,7 @@ from bgpwire.rib.stored import (
     StoredPath,
     is_stale,
     path_header,
+    received_path,
     same_path,
     stale_path,
     stored_path,
@@ -428,8 +429,8 @@ class AdjRibIn:
         hops = reach.next_hops
         if not self._usable(hops[0]):
             return None
-        header = path_header(width, hops[0].packed, hops[1].packed if len(hops) > 1 else None)
-        return reach.family, reach.nlri, header + block_field
+        link_local = cast(IPv6Address, hops[1]) if len(hops) > 1 else None
+        return reach.family, reach.nlri, received_path(block_field, width, hops[0], link_local)
 
     @property
     def local_as(self) -> int:
@@ -440,7 +441,7 @@ class AdjRibIn:
     def local_as(self, asn: int) -> None:
         self._local_as = asn
         # Per AS-number width: our AS and AS 0 as they appear in an AS_PATH (our AS b"" when
-        # it does not fit), for the byte test of _apply_recognised.
+        # it does not fit), for the byte test of _recognised.
         self._needles = {
             width: (asn.to_bytes(width, "big") if asn < 1 << (8 * width) else b"", bytes(width))
             for width in (2, 4)}

@@ -39,6 +39,7 @@ __all__ = [
     "path_attributes",
     "path_header",
     "path_hops",
+    "received_path",
     "same_path",
     "stale_path",
     "stored_path",
@@ -64,6 +65,14 @@ def path_header(width: int, next_hop: bytes, link_local: bytes | None = None) ->
     return bytes((width, len(next_hop))) + next_hop + bytes((len(link_local),)) + link_local
 
 
+def received_path(field: bytes, width: int, next_hop: NextHopAddress,
+                  link_local: IPv6Address | None) -> StoredPath:
+    """The path of routes kept with the path attributes ``field`` they came in, whose AS
+    numbers are ``width`` octets wide."""
+    header = path_header(width, next_hop.packed, None if link_local is None else link_local.packed)
+    return header + field
+
+
 def stored_path(attributes: Iterable[PathAttribute], received: tuple[bytes, int] | None,
                 next_hop: NextHopAddress, link_local: IPv6Address | None) -> StoredPath:
     """The path of a route with ``attributes``, kept as ``received``: the path attributes field
@@ -72,11 +81,8 @@ def stored_path(attributes: Iterable[PathAttribute], received: tuple[bytes, int]
     attributes left after RFC 7606 discarded some) they are encoded as a 4-octet AS speaker
     sends them, which decodes back to equal attributes."""
     if received is None:
-        width, field = 4, b"".join(attribute.encode(_ENCODING) for attribute in attributes)
-    else:
-        field, width = received
-    header = path_header(width, next_hop.packed, None if link_local is None else link_local.packed)
-    return header + field
+        received = b"".join(attribute.encode(_ENCODING) for attribute in attributes), 4
+    return received_path(*received, next_hop, link_local)
 
 
 def _field_start(path: StoredPath) -> int:
@@ -100,7 +106,7 @@ def _address(packed: bytes) -> NextHopAddress:
 def path_hops(path: StoredPath) -> tuple[NextHopAddress, IPv6Address | None]:
     """The next hop and the link-local next hop (or ``None``) of ``path``."""
     hop_end = 2 + path[1]
-    link_local_end = hop_end + 1 + path[hop_end]
+    link_local_end = _field_start(path)
     next_hop = _address(path[2:hop_end])
     if link_local_end == hop_end + 1:
         return next_hop, None
