@@ -157,7 +157,7 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
                 else:  # with those queued behind it
                     changes = rib.apply_all([event.update, *peer.take_updates()])
                 counters.apply_seconds += time.perf_counter() - start
-                counters.updates += len(changes)
+                counters.updates += sum(change.updates for change in changes)
                 if any(change.end_of_rib == IPV4_UNICAST for change in changes):
                     counters.t_end_of_rib = time.time()
                 if counters.t_end_of_rib and rib.count(IPV4_UNICAST) >= args.prefixes:

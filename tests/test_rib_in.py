@@ -312,6 +312,7 @@ def test_a_re_announced_route_replaces_its_stale_copy_and_sweeping_removes_the_r
     assert [r.prefix for r in swept.withdrawn] == [Q1]
     assert not any(r.stale for r in rib) and len(rib) == 2
     assert not rib.sweep_stale(IPV4_MULTICAST)
+    assert swept.updates == 0 and change.updates == 1  # a sweep is no received UPDATE
 
 
 def test_a_stale_route_can_be_withdrawn_before_the_sweep() -> None:
@@ -326,6 +327,7 @@ def test_clear_drops_families_or_everything() -> None:
     change = rib.clear([IPV6_UNICAST, IPV4_MULTICAST])
     assert {r.prefix for r in change.withdrawn} == {Q1, Q2} and rib.counts() == {IPV4_UNICAST: 2}
     assert len(rib.clear().withdrawn) == 2 and len(rib) == 0 and rib.counts() == {}
+    assert change.updates == 0
 
 
 # --- the Route value -------------------------------------------------------------------------

@@ -137,6 +137,26 @@ def test_wire_and_hand_built_updates_change_the_table_alike(
         assert table(wire) == table(built)
 
 
+def as_applied_one_by_one(changes: list[RibChange], expected: list[RibChange]
+                          ) -> list[tuple[object, ...]]:
+    """The facts of ``changes`` from apply_all, each change of several UPDATEs checked against
+    and replaced by the changes ``expected`` (from apply, one per UPDATE) it stands for: they
+    only announced new routes, which it holds in the same order."""
+    got: list[tuple[object, ...]] = []
+    for change in changes:
+        assert change.updates >= 1
+        stands_for, expected = expected[:change.updates], expected[change.updates:]
+        if change.updates == 1:
+            got.append(facts(change))
+            continue
+        assert len(stands_for) == change.updates
+        assert all(facts(one)[1:] == ([], [], [], None, ()) for one in stands_for)
+        assert facts(change)[1:] == ([], [], [], None, ())
+        assert list(change.announced) == [route for one in stands_for for route in one.announced]
+        got.extend(facts(one) for one in stands_for)
+    return got
+
+
 @settings(max_examples=300)
 @given(st.lists(st.one_of(updates(), table_updates(), table_updates()), min_size=1,
                 max_size=16),
@@ -144,15 +164,16 @@ def test_wire_and_hand_built_updates_change_the_table_alike(
 def test_applying_updates_together_gives_what_applying_them_one_by_one_gives(
     steps: list[Update], sizes: list[int], limit: int | None
 ) -> None:
-    """The same changes and table, up to the first change over the limit, where a session
-    ends (RFC 4486) and apply_all stops."""
+    """The same table, and the same changes but for runs installed together (one change for
+    several UPDATEs that only announced new routes), up to the first change over the limit,
+    where a session ends (RFC 4486) and apply_all stops."""
     one_by_one = AdjRibIn(LOCAL_AS, max_prefixes=limit)
     together = AdjRibIn(LOCAL_AS, max_prefixes=limit)
     wire = [received(update) for update in steps]
-    expected: list[tuple[object, ...]] = []
+    expected: list[RibChange] = []
     for update in wire:
         change = one_by_one.apply(update)
-        expected.append(facts(change))
+        expected.append(change)
         if change.over_limit:
             break
     got: list[tuple[object, ...]] = []
@@ -161,12 +182,12 @@ def test_applying_updates_together_gives_what_applying_them_one_by_one_gives(
         batch = wire[start:start + sizes[calls % len(sizes)]]
         calls += 1
         changes = together.apply_all(batch)
-        got.extend(facts(change) for change in changes)
+        got.extend(as_applied_one_by_one(changes, expected[len(got):]))
         if changes and changes[-1].over_limit:
             break
-        assert len(changes) == len(batch)
+        assert sum(change.updates for change in changes) == len(batch)
         start += len(batch)
-    assert got == expected
+    assert got == [facts(change) for change in expected]
     assert table(together) == table(one_by_one)
 
 
@@ -180,7 +201,8 @@ def test_applying_together_stops_at_the_update_that_passes_the_limit() -> None:
     assert len(rib) == 12  # as apply leaves it: the UPDATE that passed the limit is in
     assert rib.get(IPV4_UNICAST, IPv4Network("10.4.0.0/24")) is None
     within = AdjRibIn(LOCAL_AS, max_prefixes=15)
-    assert [change.over_limit for change in within.apply_all(updates)] == [()] * 5
+    changes = within.apply_all(updates)
+    assert [(change.updates, change.over_limit) for change in changes] == [(5, ())]
     assert len(within) == 15
 
 
@@ -207,8 +229,8 @@ def test_a_run_of_new_prefixes_is_installed_in_one_pass() -> None:
     rib, reference = AdjRibIn(LOCAL_AS), AdjRibIn(LOCAL_AS)
     assert all(rib._recognised(update) is not None for update in run)  # the fast way
     changes = rib.apply_all(run)
-    assert [facts(change) for change in changes] == [
-        facts(reference.apply(update)) for update in run]
-    assert [[route.prefix for route in change.announced] for change in changes] == [
-        prefixes[0:2], prefixes[2:4], prefixes[4:6]]
+    assert len(changes) == 1 and changes[0].updates == 3  # one change for the run
+    assert [route.prefix for route in changes[0].announced] == prefixes
+    assert list(changes[0].announced) == [
+        route for update in run for route in reference.apply(update).announced]
     assert table(rib) == table(reference)

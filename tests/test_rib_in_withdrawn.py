@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Network
+from typing import cast
 
 from bgpwire.context import Negotiated
-from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST, Family
 from bgpwire.prefixes import PathPrefix
 from bgpwire.rib import AdjRibIn, LazyRoutes, Route
+from bgpwire.rib.stored import stale_path
 from tests.test_rib_in import LL6, LOCAL_AS, NH4, NH6, P1, P2, Q1, Q2, announce4, announce6, wire
 
 
@@ -73,3 +75,18 @@ def test_path_identifiers_survive_the_compact_keys() -> None:
     items = (PathPrefix(1, P1), PathPrefix(7, P1), PathPrefix(0, IPv4Network("10.9.0.0/16")))
     rib.apply(wire(announce4(*items), ctx))  # type: ignore[arg-type]
     assert sorted(map(str, (r.prefix for r in rib.clear().withdrawn))) == sorted(map(str, items))
+
+
+
+def test_routes_in_runs_read_back_each_key_with_its_run_s_path() -> None:
+    """LazyRoutes.runs, as apply_all reports UPDATEs installed together: each key with the path
+    of its run, the same routes as a part per UPDATE."""
+    rib = AdjRibIn(LOCAL_AS)
+    first = rib.apply(wire(announce4(P1, P2, next_hop=NH4)))
+    second = rib.apply(wire(announce4(IPv4Network("10.9.0.0/16"))))
+    parts = [cast(LazyRoutes, change.announced)._parts[0] for change in (first, second)]
+    (_, keys1, path1), (_, keys2, path2) = cast(list[tuple[Family, list[bytes], bytes]], parts)
+    runs = LazyRoutes.runs(IPV4_UNICAST, [*keys1, *keys2], [path1, stale_path(path2)], [2, 1])
+    assert len(runs) == 3
+    assert list(runs)[:2] == list(first.announced)
+    assert list(runs)[2].stale and list(runs)[2].fresh() == second.announced[0]

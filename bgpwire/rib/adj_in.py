@@ -27,7 +27,6 @@ protocol that decide whether a received route exists at all:
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -76,7 +75,8 @@ _NO_ROUTES = LazyRoutes(())
 
 @dataclass(frozen=True, slots=True)
 class RibChange:
-    """What one :meth:`AdjRibIn.apply` (or a sweep) changed.
+    """What one :meth:`AdjRibIn.apply` changed, or several UPDATEs applied together by
+    :meth:`AdjRibIn.apply_all` (see :attr:`updates`), or a sweep.
 
     ``announced`` and ``withdrawn`` are :class:`LazyRoutes`: a full table arrives as a million
     announced routes and may leave as a million withdrawn ones, and a reader that never looks
@@ -85,7 +85,10 @@ class RibChange:
     re-announced unchanged shows up here too, as its stale mark went away). ``rejected`` lists
     announced prefixes that were not installed: the UPDATE was treated as withdraw, or the path
     holds our AS. ``over_limit`` names the families that gained routes in this change and now
-    hold more than their limit.
+    hold more than their limit. ``updates`` is how many received UPDATEs this is the outcome of:
+    one from :meth:`AdjRibIn.apply`; from :meth:`AdjRibIn.apply_all`, more than one where it
+    installed several together (they only brought routes new to the table, all in
+    ``announced``, in the order received); none for a sweep or a clear.
     """
 
     announced: Sequence[Route] = _NO_ROUTES
@@ -94,6 +97,7 @@ class RibChange:
     rejected: tuple[RouteKey, ...] = ()
     end_of_rib: Family | None = None
     over_limit: tuple[Family, ...] = ()
+    updates: int = 1
 
     def __bool__(self) -> bool:
         """True when the table changed (a rejected prefix that was not there changes nothing)."""
@@ -294,29 +298,36 @@ class AdjRibIn:
         )
 
     def apply_all(self, updates: Sequence[Update]) -> list[RibChange]:
-        """Apply received UPDATEs in order: the same table and the same changes, one per
-        UPDATE, as ``[self.apply(update) for update in updates]``, except that it stops after
-        the first change that puts a family over its prefix limit (``over_limit``): RFC 4486
-        ends the session there, so the UPDATEs after it are not applied, and the changes are
-        then fewer than the UPDATEs.
+        """Apply received UPDATEs in order: the same table as ``[self.apply(update) for update
+        in updates]``, and the same changes, except in two ways:
+
+        * UPDATEs installed together (below) come as one change whose :attr:`RibChange.updates`
+          says how many they were: all they did was add routes new to the table, which are its
+          ``announced``, in the order received. Every other UPDATE has a change of its own,
+          as :meth:`apply` gives it.
+        * It stops after the first change that puts a family over its prefix limit
+          (``over_limit``): RFC 4486 ends the session there, so the UPDATEs after it are not
+          applied. Add up :attr:`RibChange.updates` to know how many were.
 
         Faster while a table is loaded: a run of UPDATEs a table is made of (see
         :meth:`_recognised`) that announce prefixes of one family new to the table, and that
         keep it within its limit, has its keys cut out of the NLRI fields joined by one regex
-        call and installed by one dict pass. A run in which any prefix was there already (or
-        comes twice), or that would pass the limit, is undone and applied one UPDATE at a time,
-        and so is the rest of the call: a table announced again would fail every run.
+        call and installed by one dict pass, and makes one change. A run in which any prefix
+        was there already (or comes twice), or that would pass the limit, is left out and
+        applied one UPDATE at a time, and so is the rest of the call: a table announced again
+        would fail every run.
         """
         changes: list[RibChange] = []
         batching = True
         start = 0
         while start < len(updates):
-            family, run = self._run(updates, start) if batching else (None, [])
-            if family is not None and len(run) > 1:
-                if self._install_run(family, run, changes):
-                    start += len(run)
-                    continue
-                batching = False
+            if batching:
+                family, fields, counts, paths = self._run(updates, start)
+                if len(counts) > 1:
+                    if self._install_run(family, fields, counts, paths, changes):
+                        start += len(counts)
+                        continue
+                    batching = False
             change = self.apply(updates[start])
             changes.append(change)
             if change.over_limit:
@@ -325,12 +336,15 @@ class AdjRibIn:
         return changes
 
     def _run(self, updates: Sequence[Update], start: int
-             ) -> tuple[Family | None, list[tuple[Update, bytes, int, StoredPath]]]:
-        """The family and the UPDATEs from ``start`` on that :meth:`apply_all` can install
-        together: those a table is made of, of the first one's family, with prefixes as
-        received; each with its NLRI field and prefix count."""
-        run: list[tuple[Update, bytes, int, StoredPath]] = []
-        family: Family | None = None
+             ) -> tuple[Family, list[bytes], list[int], list[StoredPath]]:
+        """The UPDATEs from ``start`` on that :meth:`apply_all` can install together: those a
+        table is made of, of the first one's family, with prefixes as received. Their family,
+        and for each its NLRI field, prefix count and path (none when ``updates[start]`` is not
+        one of them)."""
+        fields: list[bytes] = []
+        counts: list[int] = []
+        paths: list[StoredPath] = []
+        family = IPV4_UNICAST
         afi = 0
         recognised_of = self._recognised
         for update in updates[start:start + _MAX_RUN]:
@@ -338,22 +352,23 @@ class AdjRibIn:
             if recognised is None:
                 break
             name, block, path = recognised
-            if family is None:
+            if not afi:
                 family, afi = name, name.afi
             if name != family or type(block) is not PrefixList:
                 break
             data = block.wire_bytes(afi, False)
             if data is None:
                 break
-            run.append((update, data, len(block), path))
-        return family, run
+            fields.append(data)
+            counts.append(len(block))
+            paths.append(path)
+        return family, fields, counts, paths
 
-    def _install_run(self, family: Family, run: list[tuple[Update, bytes, int, StoredPath]],
-                     changes: list[RibChange]) -> bool:
+    def _install_run(self, family: Family, fields: list[bytes], counts: list[int],
+                     paths: list[StoredPath], changes: list[RibChange]) -> bool:
         """Install a run of :meth:`_run` if every prefix in it is new to the table, and add its
-        changes; otherwise leave the table as it was and return ``False``."""
-        keys = wire_keys(b"".join(data for _, data, _, _ in run), family.afi, False)
-        counts = [count for _, _, count, _ in run]
+        change; otherwise leave the table as it was and return ``False``."""
+        keys = wire_keys(b"".join(fields), family.afi, False)
         if keys is None or len(keys) != sum(counts):
             return False  # bits set past a length: keyed one UPDATE at a time
         table = self._tables.get(family)
@@ -363,24 +378,16 @@ class AdjRibIn:
         limit = self.limit(family)
         if limit is not None and before + len(keys) > limit:
             return False  # may pass the limit: one at a time, to stop where it does
-        paths = [path for _, _, _, path in run]
-        # Every key with its UPDATE's path, consumed as made: a million-entry list would cost
-        # more than the pass itself saves.
-        deque(map(table.setdefault, keys, chain.from_iterable(map(repeat, paths, counts))), 0)
-        if len(table) - before != len(keys):
-            # Undo what this pass put in: a key holding its own UPDATE's path (each UPDATE's
-            # path is a new object, so no key held it before). A key listed twice is taken
-            # out at its first listing.
-            get, pop = table.get, table.pop
-            for key, path in zip(keys, chain.from_iterable(map(repeat, paths, counts)),
-                                 strict=True):
-                if get(key) is path:
-                    pop(key)
+        if not table.keys().isdisjoint(keys):
+            return False  # a prefix there already: one at a time, to report what it replaced
+        # Every key with its UPDATE's path, paired as consumed: a million-entry list of pairs
+        # would cost more than the pass itself saves.
+        table.update(zip(keys, chain.from_iterable(map(repeat, paths, counts)), strict=True))
+        if len(table) - before != len(keys):  # a key listed twice (each was new): undo
+            for key in keys:
+                table.pop(key, None)
             return False
-        end = 0
-        for path, count in zip(paths, counts, strict=True):
-            changes.append(_change(family, keys[end:end + count], path, (), ()))
-            end += count
+        changes.append(_change(LazyRoutes.runs(family, keys, paths, counts), (), (), len(counts)))
         return True
 
     def _apply_recognised(self, update: Update) -> RibChange | None:
@@ -394,7 +401,8 @@ class AdjRibIn:
         replaced: list[tuple[Route, Route]] = []
         new, grew = self._put(family, block_keys(block, family.afi), path, replaced)
         over = self._over({family}) if grew else ()
-        return _change(family, new, path, tuple(replaced), over)
+        announced = LazyRoutes.shared(family, new, path) if new else _NO_ROUTES
+        return _change(announced, tuple(replaced), over, 1)
 
     def _recognised(self, update: Update) -> tuple[Family, Sequence[NLRIItem], StoredPath] | None:
         """The family, prefixes and stored path of an UPDATE a table is made of, or ``None``
@@ -564,7 +572,7 @@ class AdjRibIn:
                 self._tables[name] = kept
             else:  # all stale: the table itself goes
                 parts.append((name, self._tables.pop(name)))
-        return RibChange(withdrawn=LazyRoutes(parts))
+        return RibChange(withdrawn=LazyRoutes(parts), updates=0)
 
     def clear(self, families: Iterable[Family] | None = None) -> RibChange:
         """Drop every route of ``families`` (default: all): the session ended without Graceful
@@ -575,7 +583,7 @@ class AdjRibIn:
             families = list(families)
             self._end_of_rib.difference_update(families)
         parts = [(family, self._tables.pop(family)) for family in self._families(families)]
-        return RibChange(withdrawn=LazyRoutes(parts))
+        return RibChange(withdrawn=LazyRoutes(parts), updates=0)
 
     def _families(self, families: Iterable[Family] | None) -> list[Family]:
         if families is None:
@@ -585,23 +593,25 @@ class AdjRibIn:
 
 _new = object.__new__
 (_set_announced, _set_replaced, _set_withdrawn, _set_rejected, _set_end_of_rib,
- _set_over_limit) = slot_setters(RibChange, "announced", "replaced", "withdrawn", "rejected",
-                                 "end_of_rib", "over_limit").values()
+ _set_over_limit, _set_updates) = slot_setters(
+    RibChange, "announced", "replaced", "withdrawn", "rejected", "end_of_rib", "over_limit",
+    "updates").values()
 
 
 def _change(
-    family: Family, keys: list[bytes], path: StoredPath, replaced: tuple[tuple[Route, Route], ...],
-    over_limit: tuple[Family, ...],
+    announced: Sequence[Route], replaced: tuple[tuple[Route, Route], ...],
+    over_limit: tuple[Family, ...], updates: int,
 ) -> RibChange:
-    """The :class:`RibChange` of one UPDATE that only announced ``keys`` with ``path``, made
-    without the dataclass constructor (a table is made of such UPDATEs)."""
+    """The :class:`RibChange` of UPDATEs that only announced, made without the dataclass
+    constructor (a table is made of such UPDATEs)."""
     change = _new(RibChange)
-    _set_announced(change, LazyRoutes.shared(family, keys, path) if keys else _NO_ROUTES)
+    _set_announced(change, announced)
     _set_replaced(change, replaced)
     _set_withdrawn(change, _NO_ROUTES)
     _set_rejected(change, ())
     _set_end_of_rib(change, None)
     _set_over_limit(change, over_limit)
+    _set_updates(change, updates)
     return change
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import overload
 
 from bgpwire.attributes import PathAttribute
@@ -173,9 +173,11 @@ _new = object.__new__
 _SHOWN = 8
 """Up to this many routes, a :class:`LazyRoutes` shows them in its repr (a table, only its
 length)."""
-Part = tuple[Family, Mapping[bytes, StoredPath]] | tuple[Family, Sequence[bytes], StoredPath]
+Part = (tuple[Family, Mapping[bytes, StoredPath]] | tuple[Family, Sequence[bytes], StoredPath]
+        | tuple[Family, Sequence[bytes], Sequence[StoredPath], Sequence[int]])
 """Routes of one family in a :class:`LazyRoutes`: keys with their paths (a part of a table),
-or keys that share one path (the prefixes of one UPDATE)."""
+keys that share one path (the prefixes of one UPDATE), or keys in runs that share a path (the
+prefixes of several UPDATEs: the first ``counts[0]`` keys have ``paths[0]``, and so on)."""
 
 
 class LazyRoutes(Sequence[Route]):
@@ -206,6 +208,18 @@ class LazyRoutes(Sequence[Route]):
         return routes
 
     @classmethod
+    def runs(cls, family: Family, keys: Sequence[bytes], paths: Sequence[StoredPath],
+             counts: Sequence[int]) -> LazyRoutes:
+        """The routes of ``keys`` whose paths come in runs: the first ``counts[0]`` keys share
+        ``paths[0]``, the next ``counts[1]`` share ``paths[1]``, and so on (the prefixes of
+        UPDATEs installed together, with nothing made per UPDATE)."""
+        routes = _new(cls)
+        routes._parts = ((family, keys, paths, counts),)
+        routes._length = len(keys)
+        routes._built = None
+        return routes
+
+    @classmethod
     def joined(cls, routes: Iterable[LazyRoutes]) -> LazyRoutes:
         """The routes of several, one after the other, as one (sharing their parts: nothing is
         built or copied per route)."""
@@ -230,8 +244,11 @@ class LazyRoutes(Sequence[Route]):
         for part in self._parts:
             if len(part) == 2:
                 yield from table_routes(part[0], part[1].items())
-            else:
+            elif len(part) == 3:
                 yield from table_routes(part[0], zip(part[1], repeat(part[2])))
+            else:
+                paths = chain.from_iterable(map(repeat, part[2], part[3]))
+                yield from table_routes(part[0], zip(part[1], paths, strict=True))
 
     @overload
     def __getitem__(self, index: int) -> Route: ...

@@ -204,7 +204,7 @@ class Peer:
     def _received(self, change: RibChange) -> Family | None:
         """Report what a received UPDATE changed; return the family now over its prefix
         limit, if any (the caller ends the session)."""
-        self.updates_received += 1
+        self.updates_received += change.updates
         self._report(change)
         if change.end_of_rib is not None:
             if change.end_of_rib in self._stale:
@@ -245,6 +245,7 @@ class Peer:
             if (type(change.announced) is LazyRoutes and not change.replaced
                     and not change.withdrawn and not change.rejected
                     and change.end_of_rib is None and not change.over_limit):
+                self.updates_received += change.updates
                 new_routes.append(change.announced)
                 continue
             if new_routes:
@@ -256,8 +257,7 @@ class Peer:
         return over
 
     def _report_new(self, routes: list[LazyRoutes]) -> None:
-        self.updates_received += len(routes)
-        announced = LazyRoutes.joined(routes)
+        announced = routes[0] if len(routes) == 1 else LazyRoutes.joined(routes)
         if announced:
             self._events.put(RoutesReceived(self.address, announced, ()))
 
