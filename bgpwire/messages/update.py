@@ -255,9 +255,12 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
                 value = nlri_at - 21
                 short = data[value - 3] == 0x80 and data[value - 2] == _MP_REACH
                 length = data[value - 1] if short else (data[value - 2] << 8) | data[value - 1]
-                if length == nlri_start - value:  # ... that comes last, as is common
+                stop = value + length
+                # ... that comes last, as is common, or is followed by LARGE_COMMUNITY
+                if stop == nlri_start or (nlri_at <= stop < nlri_start
+                                          and shapes.after_reach.fullmatch(data, stop, nlri_start)):
                     try:
-                        prefixes = _prefix_list(data[nlri_at:nlri_start], _IPV6, False)
+                        prefixes = _prefix_list(data[nlri_at:stop], _IPV6, False)
                     except InvalidNetworkField:
                         pass  # the general reader finds the same and reports it
                     else:
