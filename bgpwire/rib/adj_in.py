@@ -27,6 +27,7 @@ protocol that decide whether a received route exists at all:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -313,7 +314,7 @@ class AdjRibIn:
         :meth:`_recognised`) that announce prefixes of one family new to the table, and that
         keep it within its limit, has its keys cut out of the NLRI fields joined by one regex
         call and installed by one dict pass, and makes one change. A run in which any prefix
-        was there already (or comes twice), or that would pass the limit, is left out and
+        was there already (or comes twice), or that would pass the limit, is undone and
         applied one UPDATE at a time, and so is the rest of the call: a table announced again
         would fail every run.
         """
@@ -378,14 +379,19 @@ class AdjRibIn:
         limit = self.limit(family)
         if limit is not None and before + len(keys) > limit:
             return False  # may pass the limit: one at a time, to stop where it does
-        if not table.keys().isdisjoint(keys):
-            return False  # a prefix there already: one at a time, to report what it replaced
-        # Every key with its UPDATE's path, paired as consumed: a million-entry list of pairs
-        # would cost more than the pass itself saves.
-        table.update(zip(keys, chain.from_iterable(map(repeat, paths, counts)), strict=True))
-        if len(table) - before != len(keys):  # a key listed twice (each was new): undo
-            for key in keys:
-                table.pop(key, None)
+        # Every key with its UPDATE's path, consumed as made: a million-entry list would cost
+        # more than the pass itself saves. (setdefault through map is faster here than
+        # dict.update of pairs, or than asking keys().isdisjoint first.)
+        deque(map(table.setdefault, keys, chain.from_iterable(map(repeat, paths, counts))), 0)
+        if len(table) - before != len(keys):
+            # Undo what this pass put in: a key holding its own UPDATE's path (each UPDATE's
+            # path is a new object, so no key held it before). A key listed twice is taken
+            # out at its first listing.
+            get, pop = table.get, table.pop
+            for key, path in zip(keys, chain.from_iterable(map(repeat, paths, counts)),
+                                 strict=True):
+                if get(key) is path:
+                    pop(key)
             return False
         changes.append(_change(LazyRoutes.runs(family, keys, paths, counts), (), (), len(counts)))
         return True
