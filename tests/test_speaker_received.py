@@ -8,7 +8,7 @@ from ipaddress import IPv4Address, IPv4Network
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.fsm import PeerConfig
 from bgpwire.messages import Update
-from bgpwire.rib import AdjRibIn
+from bgpwire.rib import AdjRibIn, LazyRoutes
 from bgpwire.speaker.events import EndOfRIB, EventQueue, RoutesReceived, SpeakerEvent
 from bgpwire.speaker.originations import LocalRoutes
 from bgpwire.speaker.peer import Peer
@@ -57,7 +57,7 @@ def test_updates_that_only_bring_new_routes_are_told_as_one_event() -> None:
     one_by_one = AdjRibIn(LOCAL_AS)
     assert list(events[0].announced) == [
         route for update in updates for route in one_by_one.apply(update).announced]
-    assert not events[0].withdrawn
+    assert not events[0].withdrawn and isinstance(events[0].withdrawn, LazyRoutes)
 
 
 def test_a_replacement_a_withdrawal_or_an_end_of_rib_splits_the_run_in_order() -> None:

@@ -60,6 +60,10 @@ _LOSS_TURNS = 20
 reported lost before it stops the session anyway."""
 
 
+_NO_ROUTES = LazyRoutes(())
+"""The withdrawn routes of an event that only brings new ones: a LazyRoutes, as elsewhere."""
+
+
 class Peer:
     """The state the speaker keeps for one peer; see the module docstring."""
 
@@ -259,7 +263,7 @@ class Peer:
     def _report_new(self, routes: list[LazyRoutes]) -> None:
         announced = routes[0] if len(routes) == 1 else LazyRoutes.joined(routes)
         if announced:
-            self._events.put(RoutesReceived(self.address, announced, ()))
+            self._events.put(RoutesReceived(self.address, announced, _NO_ROUTES))
 
     async def _over_limit(self, session: PeerSession, family: Family) -> None:
         """End the session for too many prefixes (RFC 4486 §4), restart it later if asked."""
