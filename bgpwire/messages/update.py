@@ -270,8 +270,6 @@ def decode_update(data: bytes, start: int, ctx: Negotiated) -> Update:
                             prefixes)
                         attributes = [ctx, reach, None, data[attributes_start:nlri_start],
                                       True]
-            if attributes is None:
-                attributes = _match_reach_shape(data, attributes_start, nlri_start, ctx, shapes)
         if attributes is None:
             attributes = _check_clean_attributes(data, attributes_start, nlri_start, ctx, has_nlri)
         if attributes is None:
@@ -309,32 +307,6 @@ the decoding. MP_REACH_NLRI and MP_UNREACH_NLRI, which carry prefixes, are alway
 :attr:`Update.mp_reach` finds them at their place. A plain list, not a class of its own: it is
 made for nearly every UPDATE of a table.
 """
-
-
-def _match_reach_shape(
-    data: bytes, i: int, end: int, ctx: Negotiated, shapes: Shapes
-) -> list[object] | None:
-    """Pending attributes for ``data[i:end]`` if it is the common list around an IPv6 unicast
-    MP_REACH_NLRI (see :mod:`bgpwire.messages.update_shapes`), else ``None``."""
-    before = shapes.before_reach.match(data, i, end)
-    if before is None:
-        return None
-    j = before.end()
-    if end - j < 4 or data[j + 1] != _MP_REACH:
-        return None
-    flags = data[j]
-    if flags & _EXTENDED_LENGTH:
-        start = j + 4
-        stop = start + ((data[j + 2] << 8) | data[j + 3])
-    else:
-        start = j + 3
-        stop = start + data[j + 2]
-    if stop > end or not shapes.after_reach.fullmatch(data, stop, end):
-        return None
-    reach = decode_ipv6_unicast_reach(data, start, stop, flags, ctx)
-    if reach is None:
-        return None
-    return [ctx, reach, None, data[i:end], True]
 
 
 def _build_pending(pending: list[object]) -> tuple[PathAttribute, ...]:

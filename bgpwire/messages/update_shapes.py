@@ -51,14 +51,13 @@ class Shapes:
 
     classic: re.Pattern[bytes]
     """A whole attribute list for prefixes in the classic NLRI field (``fullmatch``)."""
-    before_reach: re.Pattern[bytes]
-    """What comes before MP_REACH_NLRI in a list for multiprotocol prefixes (``match``)."""
-    after_reach: re.Pattern[bytes]
-    """What may follow it (``fullmatch``)."""
     up_to_reach_nlri: re.Pattern[bytes]
-    """``before_reach``, then the header of an IPv6 unicast MP_REACH_NLRI with one global next
-    hop, up to its NLRI (``match``); whether the attribute runs to the end of the list, as it
-    does when it comes last, is for the caller to check."""
+    """The attributes of a list for multiprotocol prefixes that come before MP_REACH_NLRI,
+    then the header of an IPv6 unicast MP_REACH_NLRI with one global next hop and its
+    prescribed flags, up to its NLRI (``match``); where the attribute ends is for the caller
+    to read off its length."""
+    after_reach: re.Pattern[bytes]
+    """What may follow that MP_REACH_NLRI, up to the end of the list (``fullmatch``)."""
 
 
 def _compile(four_octet_as: bool, local_pref: bool) -> Shapes:
@@ -78,9 +77,8 @@ def _compile(four_octet_as: bool, local_pref: bool) -> Shapes:
                   + b"{2})" + re.escape(b"\x00\x02\x01\x10") + _ANY + b"{17}")
     return Shapes(
         classic=re.compile(origin + as_path + next_hop + middle + tail),
-        before_reach=re.compile(origin + as_path + middle),
-        after_reach=re.compile(tail),
         up_to_reach_nlri=re.compile(origin + as_path + middle + reach_head),
+        after_reach=re.compile(tail),
     )
 
 
