@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from itertools import chain, repeat
+from itertools import repeat
 from operator import is_not
 from typing import cast
 
@@ -47,6 +47,7 @@ from bgpwire.rib.compact import (
     block_keys,
     key_prefix,
     prefix_key,
+    run_paths,
     stored_route,
     table_routes,
     wire_keys,
@@ -382,14 +383,13 @@ class AdjRibIn:
         # Every key with its UPDATE's path, consumed as made: a million-entry list would cost
         # more than the pass itself saves. (setdefault through map is faster here than
         # dict.update of pairs, or than asking keys().isdisjoint first.)
-        deque(map(table.setdefault, keys, chain.from_iterable(map(repeat, paths, counts))), 0)
+        deque(map(table.setdefault, keys, run_paths(paths, counts)), 0)
         if len(table) - before != len(keys):
             # Undo what this pass put in: a key holding its own UPDATE's path (each UPDATE's
             # path is a new object, so no key held it before). A key listed twice is taken
             # out at its first listing.
             get, pop = table.get, table.pop
-            for key, path in zip(keys, chain.from_iterable(map(repeat, paths, counts)),
-                                 strict=True):
+            for key, path in zip(keys, run_paths(paths, counts), strict=True):
                 if get(key) is path:
                     pop(key)
             return False

@@ -31,6 +31,7 @@ __all__ = [
     "block_keys",
     "key_prefix",
     "prefix_key",
+    "run_paths",
     "stored_route",
     "table_routes",
     "wire_keys",
@@ -180,6 +181,12 @@ keys that share one path (the prefixes of one UPDATE), or keys in runs that shar
 prefixes of several UPDATEs: the first ``counts[0]`` keys have ``paths[0]``, and so on)."""
 
 
+def run_paths(paths: Sequence[StoredPath], counts: Sequence[int]) -> Iterator[StoredPath]:
+    """The path of each key of keys in runs: ``paths[0]`` ``counts[0]`` times, then
+    ``paths[1]`` ``counts[1]`` times, and so on (see :data:`Part`); made as consumed, in C."""
+    return chain.from_iterable(map(repeat, paths, counts))
+
+
 class LazyRoutes(Sequence[Route]):
     """Routes put into or taken out of an :class:`~bgpwire.rib.adj_in.AdjRibIn` in bulk,
     built when read.
@@ -247,7 +254,7 @@ class LazyRoutes(Sequence[Route]):
             elif len(part) == 3:
                 yield from table_routes(part[0], zip(part[1], repeat(part[2])))
             else:
-                paths = chain.from_iterable(map(repeat, part[2], part[3]))
+                paths = run_paths(part[2], part[3])
                 yield from table_routes(part[0], zip(part[1], paths, strict=True))
 
     @overload

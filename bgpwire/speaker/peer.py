@@ -261,7 +261,7 @@ class Peer:
         return over
 
     def _report_new(self, routes: list[LazyRoutes]) -> None:
-        announced = routes[0] if len(routes) == 1 else LazyRoutes.joined(routes)
+        announced = LazyRoutes.joined(routes)
         if announced:
             self._events.put(RoutesReceived(self.address, announced, _NO_ROUTES))
 
