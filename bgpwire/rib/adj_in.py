@@ -43,6 +43,7 @@ from bgpwire.messages import Notification, Update
 from bgpwire.messages.update import received_field, recognised_path
 from bgpwire.prefixes import NLRIItem, PrefixList, prefix_afi
 from bgpwire.rib.compact import (
+    NO_ROUTES,
     LazyRoutes,
     block_keys,
     key_prefix,
@@ -72,8 +73,6 @@ __all__ = [
     "max_prefixes_notification",
 ]
 
-_NO_ROUTES = LazyRoutes(())
-
 
 @dataclass(frozen=True, slots=True)
 class RibChange:
@@ -93,9 +92,9 @@ class RibChange:
     ``announced``, in the order received); none for a sweep or a clear.
     """
 
-    announced: Sequence[Route] = _NO_ROUTES
+    announced: Sequence[Route] = NO_ROUTES
     replaced: tuple[tuple[Route, Route], ...] = ()
-    withdrawn: Sequence[Route] = _NO_ROUTES
+    withdrawn: Sequence[Route] = NO_ROUTES
     rejected: tuple[RouteKey, ...] = ()
     end_of_rib: Family | None = None
     over_limit: tuple[Family, ...] = ()
@@ -292,7 +291,7 @@ class AdjRibIn:
             for name, item in rejected:
                 self._take(name, prefix_key(item), removed)  # type: ignore[arg-type]
         return RibChange(
-            announced=LazyRoutes(gains.installed) if gains.installed else _NO_ROUTES,
+            announced=LazyRoutes(gains.installed) if gains.installed else NO_ROUTES,
             replaced=tuple(gains.replaced),
             withdrawn=LazyRoutes(removed.items()),
             rejected=tuple(rejected),
@@ -407,7 +406,7 @@ class AdjRibIn:
         replaced: list[tuple[Route, Route]] = []
         new, grew = self._put(family, block_keys(block, family.afi), path, replaced)
         over = self._over({family}) if grew else ()
-        announced = LazyRoutes.shared(family, new, path) if new else _NO_ROUTES
+        announced = LazyRoutes.shared(family, new, path) if new else NO_ROUTES
         return _change(announced, tuple(replaced), over, 1)
 
     def _recognised(self, update: Update) -> tuple[Family, Sequence[NLRIItem], StoredPath] | None:
@@ -613,7 +612,7 @@ def _change(
     change = _new(RibChange)
     _set_announced(change, announced)
     _set_replaced(change, replaced)
-    _set_withdrawn(change, _NO_ROUTES)
+    _set_withdrawn(change, NO_ROUTES)
     _set_rejected(change, ())
     _set_end_of_rib(change, None)
     _set_over_limit(change, over_limit)

@@ -26,6 +26,7 @@ from bgpwire.rib.route import Route, stale_copy, unchecked_route
 from bgpwire.rib.stored import StoredPath, is_stale, path_attributes, path_hops
 
 __all__ = [
+    "NO_ROUTES",
     "LazyRoutes",
     "Part",
     "block_keys",
@@ -281,3 +282,7 @@ class LazyRoutes(Sequence[Route]):
         if self._length <= _SHOWN:
             return f"LazyRoutes({list(self)!r})"
         return f"LazyRoutes({self._length} routes)"
+
+
+NO_ROUTES = LazyRoutes(())
+"""No routes, as a :class:`LazyRoutes` (what a change or event holds where it has none)."""

@@ -42,6 +42,7 @@ from bgpwire.rib import (
     retained_families,
     unpreserved_families,
 )
+from bgpwire.rib.compact import NO_ROUTES
 from bgpwire.speaker.events import (
     EndOfRIB,
     EventQueue,
@@ -58,10 +59,6 @@ from bgpwire.speaker.spec import PeerSpec
 _LOSS_TURNS = 20
 """How many turns of the event loop :meth:`Peer.drop` waits for an aborted connection to be
 reported lost before it stops the session anyway."""
-
-
-_NO_ROUTES = LazyRoutes(())
-"""The withdrawn routes of an event that only brings new ones: a LazyRoutes, as elsewhere."""
 
 
 class Peer:
@@ -263,7 +260,7 @@ class Peer:
     def _report_new(self, routes: list[LazyRoutes]) -> None:
         announced = LazyRoutes.joined(routes)
         if announced:
-            self._events.put(RoutesReceived(self.address, announced, _NO_ROUTES))
+            self._events.put(RoutesReceived(self.address, announced, NO_ROUTES))
 
     async def _over_limit(self, session: PeerSession, family: Family) -> None:
         """End the session for too many prefixes (RFC 4486 §4), restart it later if asked."""
