@@ -209,11 +209,7 @@ class LazyRoutes(Sequence[Route]):
     def shared(cls, family: Family, keys: Sequence[bytes], path: StoredPath) -> LazyRoutes:
         """The routes of ``keys`` that share ``path``, made without a generator (one per UPDATE
         of a table)."""
-        routes = _new(cls)
-        routes._parts = ((family, keys, path),)
-        routes._length = len(keys)
-        routes._built = None
-        return routes
+        return cls._made(((family, keys, path),), len(keys))
 
     @classmethod
     def runs(cls, family: Family, keys: Sequence[bytes], paths: Sequence[StoredPath],
@@ -221,11 +217,7 @@ class LazyRoutes(Sequence[Route]):
         """The routes of ``keys`` whose paths come in runs: the first ``counts[0]`` keys share
         ``paths[0]``, the next ``counts[1]`` share ``paths[1]``, and so on (the prefixes of
         UPDATEs installed together, with nothing made per UPDATE)."""
-        routes = _new(cls)
-        routes._parts = ((family, keys, paths, counts),)
-        routes._length = len(keys)
-        routes._built = None
-        return routes
+        return cls._made(((family, keys, paths, counts),), len(keys))
 
     @classmethod
     def joined(cls, routes: Iterable[LazyRoutes]) -> LazyRoutes:
@@ -236,11 +228,18 @@ class LazyRoutes(Sequence[Route]):
         for each in routes:
             parts += each._parts
             length += each._length
-        joined = _new(cls)
-        joined._parts = tuple(parts)
-        joined._length = length
-        joined._built = None
-        return joined
+        return cls._made(tuple(parts), length)
+
+    @classmethod
+    def _made(cls, parts: tuple[Part, ...], length: int) -> LazyRoutes:
+        """The routes of ``parts``, ``length`` of them: what ``__init__`` makes (but for
+        dropping empty parts), without a generator (the constructors above run once per UPDATE or
+        per batch of a table)."""
+        routes = _new(cls)
+        routes._parts = parts
+        routes._length = length
+        routes._built = None
+        return routes
 
     def __len__(self) -> int:
         return self._length
