@@ -425,7 +425,9 @@ class AdjRibIn:
             return None
         as_numbers, width, next_hop, block_field, _ = recognised
         own, zero = self._needles[width]
-        if zero in as_numbers or (own and own in as_numbers):
+        # find, not ``in``: for a bytes needle ``in`` first tries it as an integer and builds
+        # the TypeError it then drops, which costs more than the search.
+        if as_numbers.find(zero) >= 0 or (own and as_numbers.find(own) >= 0):
             return None
         if next_hop:
             headers = self._headers[width]
