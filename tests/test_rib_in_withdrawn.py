@@ -6,10 +6,12 @@ from ipaddress import IPv4Network
 from typing import cast
 
 from bgpwire.context import Negotiated
-from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST, Family
+from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+from bgpwire.messages.update import received_field
 from bgpwire.prefixes import PathPrefix
 from bgpwire.rib import AdjRibIn, LazyRoutes, Route
-from bgpwire.rib.stored import stale_path
+from bgpwire.rib.compact import prefix_key
+from bgpwire.rib.stored import stale_path, stored_path
 from tests.test_rib_in import LL6, LOCAL_AS, NH4, NH6, P1, P2, Q1, Q2, announce4, announce6, wire
 
 
@@ -82,11 +84,13 @@ def test_routes_in_runs_read_back_each_key_with_its_run_s_path() -> None:
     """LazyRoutes.runs, as apply_all reports UPDATEs installed together: each key with the path
     of its run, the same routes as a part per UPDATE."""
     rib = AdjRibIn(LOCAL_AS)
-    first = rib.apply(wire(announce4(P1, P2, next_hop=NH4)))
-    second = rib.apply(wire(announce4(IPv4Network("10.9.0.0/16"))))
-    parts = [cast(LazyRoutes, change.announced)._parts[0] for change in (first, second)]
-    (_, keys1, path1), (_, keys2, path2) = cast(list[tuple[Family, list[bytes], bytes]], parts)
-    runs = LazyRoutes.runs(IPV4_UNICAST, [*keys1, *keys2], [path1, stale_path(path2)], [2, 1])
+    ten_nine = IPv4Network("10.9.0.0/16")
+    updates = [wire(announce4(P1, P2, next_hop=NH4)), wire(announce4(ten_nine))]
+    first, second = (rib.apply(update) for update in updates)
+    path1, path2 = (stored_path((), received_field(update), NH4, None) for update in updates)
+    keys = [prefix_key(prefix) for prefix in (P1, P2, ten_nine)]
+    runs = LazyRoutes.runs(IPV4_UNICAST, cast(list[bytes], keys), [path1, stale_path(path2)],
+                           [2, 1])
     assert len(runs) == 3
     assert list(runs)[:2] == list(first.announced)
     assert list(runs)[2].stale and list(runs)[2].fresh() == second.announced[0]
