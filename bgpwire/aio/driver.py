@@ -2,8 +2,10 @@
 
 After every input (connection made, data received, connection lost, timer, a call of the
 program) :meth:`SessionDriver.pump` writes :meth:`Session.data_to_send`, carries out
-:class:`ConnectRequested` and :class:`CloseRequested`, hands every other event to ``sink`` and
-re-arms the one ``loop.call_at`` timer for :meth:`Session.next_deadline`.
+:class:`ConnectRequested` and :class:`CloseRequested`, hands the other events to ``sink`` as
+lists (one per pump as a rule: a table arrives as thousands of events, and one call for all of
+them spares a call each) and re-arms the one ``loop.call_at`` timer for
+:meth:`Session.next_deadline`.
 
 Received bytes go to the session in slices small enough that the events they can produce
 fit in the room ``room()`` reports; what does not fit waits in ``_inbox`` and reading is paused
@@ -25,6 +27,9 @@ from bgpwire.errors import LocalProtocolError
 from bgpwire.fsm import CloseRequested, ConnectRequested, Event, Session, State
 
 log = logging.getLogger("bgpwire.aio")
+
+_REQUESTS = frozenset({ConnectRequested, CloseRequested})
+"""The events the driver carries out itself instead of handing them to the sink."""
 
 MAX_EVENTS_PER_MESSAGE = 3
 """The most events one received message makes (NOTIFICATION: NotificationReceived,
@@ -73,7 +78,7 @@ class SessionDriver:
     """Runs ``session`` over one connection at a time to ``peer``."""
 
     def __init__(self, session: Session, peer: str, options: TransportOptions,
-                 sink: Callable[[Event], None], room: Callable[[], int]) -> None:
+                 sink: Callable[[list[Event]], None], room: Callable[[], int]) -> None:
         self.session = session
         self.peer = peer
         self.options = options
@@ -124,16 +129,31 @@ class SessionDriver:
             self._held_output.clear()
         if data and self._conn is not None and self._conn.transport is not None:
             self._conn.transport.write(data)
-        sink = self.sink
-        for event in self.session.next_events():
+        events = self.session.next_events()
+        if events:
+            if _REQUESTS.isdisjoint(map(type, events)):  # nearly always: one call for them all
+                self.sink(events)
+            else:
+                self._carry_out(events)
+        self._arm_timer()
+
+    def _carry_out(self, events: list[Event]) -> None:
+        """Hand ``events`` to the sink, carrying out the requests among them in their place."""
+        news: list[Event] = []
+        for event in events:
             kind = type(event)
+            if kind is not ConnectRequested and kind is not CloseRequested:
+                news.append(event)
+                continue
+            if news:
+                self.sink(news)
+                news = []
             if kind is ConnectRequested:
                 self._connect()
-            elif kind is CloseRequested:
-                self.close()
             else:
-                sink(event)
-        self._arm_timer()
+                self.close()
+        if news:
+            self.sink(news)
 
     def drop_held_output(self) -> None:
         self._held_output.clear()

@@ -274,16 +274,17 @@ class PeerSession:
     def _room(self) -> int:
         return self.max_queued_events - len(self._queue)
 
-    def _deliver(self, event: Event) -> None:
+    def _deliver(self, events: list[Event]) -> None:
         queue = self._queue
-        queue.append(event)
+        queue.extend(events)
         self._peak = max(self._peak, len(queue))
         if self._waiters:
             self._wake()
 
-    def _hold(self, event: Event) -> None:
-        self._held.append(event)
-        if isinstance(event, StateChanged) and event.new in (State.OPEN_CONFIRM, State.IDLE):
+    def _hold(self, events: list[Event]) -> None:
+        self._held.extend(events)
+        if any(isinstance(event, StateChanged) and event.new in (State.OPEN_CONFIRM, State.IDLE)
+               for event in events):
             asyncio.get_running_loop().call_soon(self._resolve_collision)
 
     def _resolve_collision(self) -> None:
@@ -315,8 +316,7 @@ class PeerSession:
             candidate.hold_in_open_confirm = False
             candidate.pump()  # the KEEPALIVE held back
             candidate.feed()  # what arrived after the OPEN
-            for event in self._held:
-                self._deliver(event)
+            self._deliver(self._held)
         self._held = []
 
     def _schedule_feed(self) -> None:
@@ -345,5 +345,5 @@ class PeerSession:
                 waiter.set_result(None)
 
 
-def _discard(event: Event) -> None:
+def _discard(events: list[Event]) -> None:
     """The sink of a collision loser: its last events are of no interest."""
