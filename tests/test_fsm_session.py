@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from ipaddress import IPv4Network
 
 import pytest
 
@@ -24,6 +25,8 @@ from bgpwire.fsm import (
     UpdateReceived,
 )
 from bgpwire.messages import Keepalive, Notification, Open, Update, decode
+from bgpwire.messages.capabilities import AddPathMode
+from bgpwire.prefixes import PathPrefix
 from tests.fsm_helpers import (
     AS_PATH_B,
     NEXT_HOP_B,
@@ -83,6 +86,26 @@ def test_opens_in_one_chunk_with_keepalive() -> None:
     a = pair.a.session
     a.receive_data(b_open_and_keepalive + Keepalive().encode(), pair.now)
     assert state(a) is State.ESTABLISHED
+
+
+def test_update_behind_the_open_in_one_chunk_is_decoded_as_the_open_negotiated() -> None:
+    """ADD-PATH, negotiated by the OPENs, puts a path identifier before each prefix: an UPDATE
+    that arrives in the same chunk as the peer's OPEN is decoded with it (each message with
+    the context of the moment it is read), not with the context before the OPEN."""
+    add_path = ((IPV4_UNICAST, AddPathMode.BOTH),)
+    pair = SessionPair(config(add_path=add_path), mirror(config(add_path=add_path)))
+    pair.connect()
+    pair.a.collect()
+    b_open_and_keepalive = pair.b.collect()
+    with_path_id = raw_update(ORIGIN_IGP + AS_PATH_B + NEXT_HOP_B, (7).to_bytes(4, "big")
+                              + NLRI_192_0_2)
+    a = pair.a.session
+    a.receive_data(b_open_and_keepalive + Keepalive().encode() + with_path_id, pair.now)
+    assert state(a) is State.ESTABLISHED
+    pair.a.collect()
+    (event,) = pair.a.of(UpdateReceived)
+    assert not event.update.problems
+    assert list(event.update.nlri) == [PathPrefix(7, IPv4Network("192.0.2.0/24"))]
 
 
 def test_hold_time_is_the_minimum_and_keepalive_a_third() -> None:
@@ -401,6 +424,21 @@ def test_large_update_without_extended_message_is_bad_length() -> None:
     notification = last_notification(pair.a.messages())
     assert (notification.code, notification.subcode) == (ErrorCode.MESSAGE_HEADER_ERROR, 2)
     assert notification.data == len(raw).to_bytes(2, "big") == raw[16:18]
+
+
+@pytest.mark.parametrize("length", [19, 22])
+def test_update_shorter_than_its_fixed_fields_is_bad_length(length: int) -> None:
+    """RFC 4271 §6.1: an UPDATE under 23 octets is a Bad Message Length, whose data is the
+    length field (the session's fast way for UPDATEs leaves such a message to decode())."""
+    pair = SessionPair()
+    pair.establish()
+    raw = raw_message(2, bytes(length - 19))
+    pair.a.session.receive_data(raw, pair.now)
+    pair.a.collect()
+    notification = last_notification(pair.a.messages())
+    assert (notification.code, notification.subcode) == (ErrorCode.MESSAGE_HEADER_ERROR, 2)
+    assert notification.data == raw[16:18]
+    assert state(pair.a.session) is State.IDLE
 
 
 def test_route_refresh_both_ways() -> None:

@@ -8,7 +8,7 @@ from bgpwire.constants import HEADER_LENGTH, MARKER, MAX_MESSAGE_LENGTH, Message
 from bgpwire.context import DEFAULT_CONTEXT, Negotiated
 from bgpwire.errors import BadMessageLength
 from bgpwire.framer import Framer
-from bgpwire.messages.header import check_header
+from bgpwire.messages.header import MIN_LENGTH, check_header
 from bgpwire.messages.keepalive import Keepalive
 from bgpwire.messages.notification import Notification
 from bgpwire.messages.open import Open
@@ -16,7 +16,7 @@ from bgpwire.messages.route_refresh import RouteRefresh
 from bgpwire.messages.update import Update, decode_update, pack_announcements, pack_withdrawals
 
 _UPDATE = int(MessageType.UPDATE)
-_MIN_UPDATE = HEADER_LENGTH + 4
+_MIN_UPDATE = MIN_LENGTH[MessageType.UPDATE]
 
 Message = Open | Update | Notification | Keepalive | RouteRefresh
 
