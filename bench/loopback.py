@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 
 from bench.decode import stream  # noqa: E402
 from bgpwire.aio import Listener, PeerSession, TransportOptions  # noqa: E402
+from bgpwire.aio.session import DEFAULT_MAX_QUEUED_EVENTS  # noqa: E402
 from bgpwire.families import IPV4_UNICAST  # noqa: E402
 from bgpwire.fsm import PeerConfig, SessionDown, UpdateReceived  # noqa: E402
 from bgpwire.rib import AdjRibIn  # noqa: E402
@@ -50,11 +51,12 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def load(path: Path, prefixes: int, batch: int) -> tuple[float, float, int]:
+async def load(path: Path, prefixes: int, batch: int, queued: int) -> tuple[float, float, int]:
     """Wall and CPU seconds from the first UPDATE to the whole table, and the UPDATE count."""
     config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS, router_id=IPv4Address(LISTEN),
                         hold_time=9, passive=True, auto_restart=False)
-    peer = PeerSession(config, PEER, TransportOptions(local_address=LISTEN))
+    peer = PeerSession(config, PEER, TransportOptions(local_address=LISTEN),
+                       max_queued_events=queued)
     listener = Listener({PEER: peer}, host=LISTEN, port=0)
     rib = AdjRibIn(LOCAL_AS)
     await listener.start()
@@ -91,13 +93,16 @@ def main() -> int:
     parser.add_argument("--prefixes", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=64,
                         help="the most UPDATEs taken from the queue for one apply_all")
+    parser.add_argument("--max-queued-events", type=int, default=DEFAULT_MAX_QUEUED_EVENTS,
+                        help="the PeerSession's event queue")
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
     if not SENDER.exists():
         raise SystemExit(f"{SENDER} is missing: the sender sits beside the project (../shared)")
     path = stream("ipv4", args.prefixes)
     wall, cpu, updates = asyncio.run(
-        asyncio.wait_for(load(path, args.prefixes, args.batch), args.timeout))
+        asyncio.wait_for(load(path, args.prefixes, args.batch, args.max_queued_events),
+                         args.timeout))
     print(f"{args.prefixes:,} prefixes in {updates:,} UPDATEs over loopback: "
           f"{wall:.3f} s wall, {cpu:.3f} s CPU, {args.prefixes / wall:,.0f} prefixes/s")
     return 0
