@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.decode import stream  # noqa: E402
+from decode import stream  # noqa: E402  # bench/decode.py, beside this script
+
 from bgpwire.aio import Listener, PeerSession, TransportOptions  # noqa: E402
 from bgpwire.aio.session import DEFAULT_MAX_QUEUED_EVENTS  # noqa: E402
 from bgpwire.families import IPV4_UNICAST  # noqa: E402
