@@ -1,7 +1,8 @@
 """Fuzz the sans-IO state machine, bgpwire.fsm.Session, with arbitrary sequences of inputs.
 
 The input is a script (see :class:`Script`): a byte choosing the local configuration, then
-operations: start, stop, connection made / failed / lost, raw bytes received, a stock message
+operations: start, stop, connection made / failed / lost, raw bytes received (with or without
+a cap on the messages handled, ``max_messages``), waiting messages handled, a stock message
 received (whole, cut short, with a byte changed, or in two pieces), the clock moved (to the next
 deadline, just before it, or by an arbitrary amount) with the due timers fired, output blocked or
 drained, an UPDATE or ROUTE-REFRESH sent, a collision closed, and AutomaticStart or an already
@@ -270,7 +271,7 @@ class Run:
 
     def step(self, script: Script) -> None:
         session = self.session
-        op = script.u8() % 14
+        op = script.u8() % 15
         now = self.now
         if op == 0:
             flags = script.u8()
@@ -289,7 +290,9 @@ class Run:
                                else session.connection_lost)(now))
         elif op == 5:
             data = script.take(script.u16() % 4200)
-            self.call(lambda: session.receive_data(data, now))
+            cap = script.u8()
+            limit = None if cap & 0x80 else cap % 8
+            self.call(lambda: session.receive_data(data, now, max_messages=limit))
         elif op == 6:
             self.receive_stock(script)
         elif op == 7:
@@ -309,8 +312,11 @@ class Run:
             self.call(lambda: session.send_route_refresh(family, subtype), may_refuse=True)
         elif op == 12:
             self.call(lambda: session.close_collision(now))
-        else:
+        elif op == 13:
             self.fire(script)
+        else:  # messages held back by an earlier cap, a few at a time
+            limit = script.u8() % 4
+            self.call(lambda: session.receive_data(b"", now, max_messages=limit))
 
     def receive_stock(self, script: Script) -> None:
         session, now = self.session, self.now

@@ -441,6 +441,50 @@ def test_update_shorter_than_its_fixed_fields_is_bad_length(length: int) -> None
     assert state(pair.a.session) is State.IDLE
 
 
+def updates_for(count: int) -> list[bytes]:
+    """``count`` distinct clean UPDATEs (one /24 each)."""
+    return [raw_update(ORIGIN_IGP + AS_PATH_B + NEXT_HOP_B, bytes((24, 10, 0, n)))
+            for n in range(count)]
+
+
+def test_max_messages_holds_the_rest_back_in_order() -> None:
+    pair = SessionPair()
+    pair.establish()
+    a = pair.a.session
+    raws = updates_for(5)
+    a.receive_data(b"".join(raws), pair.now, max_messages=2)
+    pair.a.collect()
+    assert len(pair.a.of(UpdateReceived)) == 2 and a.waiting_messages == 3
+    a.receive_data(b"", pair.now, max_messages=0)  # room for none: nothing moves
+    pair.a.collect()
+    assert len(pair.a.of(UpdateReceived)) == 2 and a.waiting_messages == 3
+    a.receive_data(b"", pair.now, max_messages=2)
+    a.receive_data(b"", pair.now)  # no cap: the rest
+    pair.a.collect()
+    assert a.waiting_messages == 0
+    assert [e.update for e in pair.a.of(UpdateReceived)] == [decode(raw) for raw in raws]
+    assert state(a) is State.ESTABLISHED
+
+
+def test_a_bad_header_behind_waiting_messages_ends_the_session_after_them() -> None:
+    """The UPDATEs before the broken header are handled first, as without a cap."""
+    pair = SessionPair()
+    pair.establish()
+    a = pair.a.session
+    raws = updates_for(3)
+    bad_header = b"\xff" * 16 + (5).to_bytes(2, "big") + b"\x02"
+    a.receive_data(b"".join(raws) + bad_header, pair.now, max_messages=1)
+    assert state(a) is State.ESTABLISHED and a.waiting_messages == 2
+    a.receive_data(b"", pair.now, max_messages=1)
+    assert state(a) is State.ESTABLISHED and a.waiting_messages == 1
+    a.receive_data(b"", pair.now, max_messages=1)
+    pair.a.collect()
+    assert len(pair.a.of(UpdateReceived)) == 3
+    notification = last_notification(pair.a.messages())
+    assert (notification.code, notification.subcode) == (ErrorCode.MESSAGE_HEADER_ERROR, 2)
+    assert state(a) is State.IDLE and a.waiting_messages == 0
+
+
 def test_route_refresh_both_ways() -> None:
     pair = SessionPair()
     pair.establish()

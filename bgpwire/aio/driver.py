@@ -7,10 +7,11 @@ lists (one per pump as a rule: a table arrives as thousands of events, and one c
 them spares a call each) and re-arms the one ``loop.call_at`` timer for
 :meth:`Session.next_deadline`.
 
-Received bytes go to the session in slices small enough that the events they can produce
-fit in the room ``room()`` reports; what does not fit waits in ``_inbox`` and reading is paused
-until :meth:`SessionDriver.feed` is called again (after the program took events). So the
-peer can make us hold at most one read's worth of bytes, whatever it sends.
+Received bytes go to the session as they come, with the number of messages it may handle
+now: those whose events fit in the room ``room()`` reports (a message makes at most
+:data:`MAX_EVENTS_PER_MESSAGE`). The others wait in the session, already cut, and reading is
+paused until :meth:`SessionDriver.feed` is called again (after the program took events). So the
+peer can make us hold at most one read's worth of messages, whatever it sends.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from collections.abc import Callable
 
 from bgpwire.aio import sockopts
 from bgpwire.aio.options import TransportOptions
-from bgpwire.constants import HEADER_LENGTH
 from bgpwire.errors import LocalProtocolError
 from bgpwire.fsm import CloseRequested, ConnectRequested, Event, Session, State
 
@@ -93,7 +93,6 @@ class SessionDriver:
         self._connecting: asyncio.Task[None] | None = None
         self._closing: set[_Connection] = set()
         self._timer: asyncio.TimerHandle | None = None
-        self._inbox = bytearray()
         self.hold_in_open_confirm = False
         """For a colliding connection: stop reading at the peer's OPEN and keep what the session
         writes in OpenConfirm (its KEEPALIVE) until the collision is resolved, so neither side
@@ -232,24 +231,24 @@ class SessionDriver:
 
     def received(self, conn: _Connection, data: bytes) -> None:
         if conn is self._conn:
-            self._inbox += data
-            self.feed()
+            self.feed(data)
 
-    def feed(self) -> None:
-        """Hand the session as many received bytes as the room for events allows."""
-        while self._inbox and self._conn is not None:
-            budget = (self.room() // MAX_EVENTS_PER_MESSAGE - 1) * HEADER_LENGTH
+    def feed(self, data: bytes = b"") -> None:
+        """Hand the session ``data``, and let it handle as many of the messages received as
+        the room for their events allows; reading pauses while messages wait."""
+        session = self.session
+        while self._conn is not None:
+            limit = max(self.room() // MAX_EVENTS_PER_MESSAGE - 1, 0)
             if self.hold_in_open_confirm:
-                if self.session.state is State.OPEN_CONFIRM:
-                    break  # nothing more until the collision is resolved
-                budget = min(budget, HEADER_LENGTH)  # completes at most one message
-            if budget <= 0:
-                break
-            chunk = bytes(self._inbox[:budget])
-            del self._inbox[:budget]
-            self.session.receive_data(chunk, self.now())
+                # One message at a time, and none once the OPEN put the session in
+                # OpenConfirm, until the collision is resolved.
+                limit = 0 if session.state is State.OPEN_CONFIRM else min(limit, 1)
+            session.receive_data(data, self.now(), max_messages=limit)
+            data = b""
             self.pump()
-        self._pause_reading(bool(self._inbox) and self._conn is not None)
+            if not limit or not session.waiting_messages:
+                break
+        self._pause_reading(self._conn is not None and session.waiting_messages > 0)
 
     def _pause_reading(self, pause: bool) -> None:
         transport = self.transport
@@ -268,7 +267,6 @@ class SessionDriver:
         if conn is not self._conn:
             return
         self._conn = None
-        self._inbox.clear()
         self.reading_paused = False
         self.session.connection_lost(self.now())
         self.pump()
@@ -286,7 +284,6 @@ class SessionDriver:
         """Close the connection (after what was written) or give up the attempt."""
         self._cancel_connecting()
         conn, self._conn = self._conn, None
-        self._inbox.clear()
         self.reading_paused = False
         if conn is None or conn.transport is None:
             return

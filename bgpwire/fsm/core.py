@@ -50,6 +50,8 @@ class SessionCore:
         self._events: list[Event] = []
         self._timers: dict[Timer, float] = {}
         self._framer = Framer()
+        self._waiting: list[bytes] = []
+        """Messages cut out of the stream but not handled yet (see ``receive_data``)."""
         self._recv_ctx = self._send_ctx = DEFAULT_CONTEXT
         self._local_open = build_open(config)
 
@@ -114,6 +116,7 @@ class SessionCore:
 
     def _reset_connection_state(self) -> None:
         self._framer = Framer()
+        self._waiting = []
         self._recv_ctx = self._send_ctx = DEFAULT_CONTEXT
         self.negotiation = None
         self._open_sent = False

@@ -10,7 +10,10 @@ The session never touches a socket or a clock. The program driving it (the adapt
   on any monotonic clock;
 * after each call writes :meth:`~Session.data_to_send` to the connection, acts on
   :meth:`~Session.next_events` (:class:`ConnectRequested`, :class:`CloseRequested`, the news),
-  and arms one timer for :meth:`~Session.next_deadline`.
+  and arms one timer for :meth:`~Session.next_deadline`;
+* to bound what it holds for its program, passes ``max_messages`` to
+  :meth:`~Session.receive_data` and stops reading the connection while
+  :attr:`~Session.waiting_messages` is not zero.
 
 Every :class:`~bgpwire.errors.ProtocolError` met while handling input (a malformed message, a
 bad OPEN, a message the state does not expect, an expired hold timer) is answered here: the
@@ -153,15 +156,32 @@ class Session(SessionCore):
         """The TCP connection closed or broke."""
         self.connection_failed(now)
 
-    def receive_data(self, data: bytes, now: float) -> None:
-        """Bytes from the connection; dropped when there is no connection."""
+    def receive_data(self, data: bytes, now: float, max_messages: int | None = None) -> None:
+        """Bytes from the connection; dropped when there is no connection.
+
+        ``max_messages`` caps how many messages this call handles. The others are cut out of
+        the stream already and wait, in order, for the next call, which may bring no data
+        (:attr:`waiting_messages` says how many wait). An adapter that holds the events for its
+        program in a bounded queue passes the room it has: a message makes at most three
+        events. A header error behind waiting messages is reported once they are handled.
+        """
         if not self.connected:
             return
-        try:
-            raw_messages = self._framer.feed(data)
-        except ProtocolError as err:
-            self._fail(err, now)
-            return
+        raw_messages = self._waiting
+        if data and self._framer.error is None:  # a broken stream is not read further
+            try:
+                cut = self._framer.feed(data)
+            except ProtocolError as err:
+                if not raw_messages:
+                    self._fail(err, now)
+                    return
+                cut = []  # the framer keeps the error: reported after the waiting messages
+            raw_messages = raw_messages + cut if raw_messages else cut
+        if max_messages is not None and len(raw_messages) > max_messages:
+            self._waiting = raw_messages[max_messages:]
+            raw_messages = raw_messages[:max_messages]
+        else:
+            self._waiting = []
         clean_updates = 0
         for raw in raw_messages:
             if not self.connected:
@@ -190,8 +210,14 @@ class Session(SessionCore):
         if clean_updates and self.state is _ESTABLISHED:
             self._restart_hold(now)
         broken = self._framer.error
-        if broken is not None and self.connected:  # good messages, then a bad header
-            self._fail(broken, now)
+        if broken is not None and self.connected and not self._waiting:
+            self._fail(broken, now)  # good messages, then a bad header
+
+    @property
+    def waiting_messages(self) -> int:
+        """Messages received whole and held back by ``max_messages`` of :meth:`receive_data`:
+        while there are any, the adapter should stop reading the connection."""
+        return len(self._waiting)
 
     def handle_timers(self, now: float) -> None:
         """Fire every timer whose deadline is at or before ``now``, earliest first."""
