@@ -358,7 +358,7 @@ async def test_a_flooding_peer_is_paused_and_other_peers_keep_working() -> None:
             # What waits, cut into messages, in the session: at most one read (asyncio reads
             # 256 KiB at most), however much the peer has sent.
             waiting = flooded.session.waiting_messages
-            assert 0 < waiting and waiting * len(an_update().encode(CTX)) <= 256 * 1024
+            assert waiting > 0 and waiting * len(an_update().encode(CTX)) <= 256 * 1024
             assert not flooding.done()
             updates = 0
             async with asyncio.timeout(10):
