@@ -2,6 +2,7 @@
 
     python bench/loopback.py                        # 1,000,000 IPv4 prefixes
     python bench/loopback.py --prefixes 100000      # quick
+    python bench/loopback.py --speaker              # through a Speaker, as most programs do
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
         python bench/loopback.py --prefixes 100000  # instructions, for comparing two versions
 
@@ -41,6 +42,7 @@ from bgpwire.aio.session import DEFAULT_MAX_QUEUED_EVENTS  # noqa: E402
 from bgpwire.families import IPV4_UNICAST  # noqa: E402
 from bgpwire.fsm import PeerConfig, SessionDown, UpdateReceived  # noqa: E402
 from bgpwire.rib import AdjRibIn  # noqa: E402
+from bgpwire.speaker import EndOfRIB, PeerDown, PeerSpec, RoutesReceived, Speaker  # noqa: E402
 
 SENDER = ROOT.parent / "shared" / "bench" / "bgp_sender.py"
 LISTEN, PEER = "127.0.0.1", "127.0.0.2"
@@ -62,10 +64,7 @@ async def load(path: Path, prefixes: int, batch: int, queued: int) -> tuple[floa
     rib = AdjRibIn(LOCAL_AS)
     await listener.start()
     await peer.start()
-    sender = subprocess.Popen(
-        [sys.executable, str(SENDER), "--file", str(path), "--connect",
-         f"{LISTEN}:{listener.port}", "--bind", PEER, "--as", str(PEER_AS), "--hold", "9"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sender = start_sender(path, listener.port)
     wall = cpu = 0.0
     updates = 0
     end_of_rib = False
@@ -89,6 +88,43 @@ async def load(path: Path, prefixes: int, batch: int, queued: int) -> tuple[floa
         await peer.stop("benchmark done", timeout=1.0)
 
 
+async def load_with_speaker(path: Path, prefixes: int) -> tuple[float, float, int]:
+    """:func:`load` through a :class:`~bgpwire.speaker.Speaker` with one passive peer, reading
+    its events, as ``ingest.py``'s Speaker row does."""
+    speaker = Speaker(LOCAL_AS, IPv4Address(LISTEN), listen=[(LISTEN, 0)])
+    config = speaker.peer_config(PEER_AS, hold_time=9, auto_restart=False)
+    await speaker.add_peer(PeerSpec(PEER, config, passive=True,
+                                    options=TransportOptions(local_address=LISTEN)))
+    rib = speaker.adj_rib_in(PEER)
+    await speaker.start()
+    sender = start_sender(path, speaker.listen_ports[0])
+    wall = cpu = 0.0
+    end_of_rib = False
+    try:
+        async for event in speaker.events():
+            if isinstance(event, RoutesReceived) and not wall:
+                wall, cpu = time.perf_counter(), cpu_seconds()
+            elif isinstance(event, EndOfRIB) and event.family == IPV4_UNICAST:
+                end_of_rib = True
+            elif isinstance(event, PeerDown):
+                raise SystemExit(f"the session went down: {event.reason}")
+            if end_of_rib and rib.count(IPV4_UNICAST) >= prefixes:
+                updates = speaker.peer_status(PEER).updates_received
+                return time.perf_counter() - wall, cpu_seconds() - cpu, updates
+        raise SystemExit("the speaker's events ended before the table was in")
+    finally:
+        sender.kill()
+        sender.wait()
+        await speaker.close("benchmark done")
+
+
+def start_sender(path: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(SENDER), "--file", str(path), "--connect", f"{LISTEN}:{port}",
+         "--bind", PEER, "--as", str(PEER_AS), "--hold", "9"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--prefixes", type=int, default=1_000_000)
@@ -96,14 +132,16 @@ def main() -> int:
                         help="the most UPDATEs taken from the queue for one apply_all")
     parser.add_argument("--max-queued-events", type=int, default=DEFAULT_MAX_QUEUED_EVENTS,
                         help="the PeerSession's event queue")
+    parser.add_argument("--speaker", action="store_true",
+                        help="through a Speaker with one passive peer, reading its events")
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
     if not SENDER.exists():
         raise SystemExit(f"{SENDER} is missing: the sender sits beside the project (../shared)")
     path = stream("ipv4", args.prefixes)
-    wall, cpu, updates = asyncio.run(
-        asyncio.wait_for(load(path, args.prefixes, args.batch, args.max_queued_events),
-                         args.timeout))
+    loading = (load_with_speaker(path, args.prefixes) if args.speaker
+               else load(path, args.prefixes, args.batch, args.max_queued_events))
+    wall, cpu, updates = asyncio.run(asyncio.wait_for(loading, args.timeout))
     print(f"{args.prefixes:,} prefixes in {updates:,} UPDATEs over loopback: "
           f"{wall:.3f} s wall, {cpu:.3f} s CPU, {args.prefixes / wall:,.0f} prefixes/s")
     return 0
