@@ -81,7 +81,8 @@ def wire_keys(data: bytes, afi: int, add_path: bool) -> list[bytes] | None:
     ``None`` when an entry has bits set past its length (legal, and ignored: RFC 4271 §4.3),
     which the pattern does not take: the caller then keys the prefix objects, whose host bits
     are cleared. The entries found cover the whole field exactly when every entry was taken;
-    a skipped one leaves a gap, so comparing the lengths is the whole check.
+    a skipped one leaves a gap, so joining them back into the field is the whole check (a
+    copy in C, cheaper than adding up a million lengths one call each).
     """
     find = _FIND_ENTRIES.get((afi, add_path))
     if find is None:
@@ -89,7 +90,7 @@ def wire_keys(data: bytes, afi: int, add_path: bool) -> list[bytes] | None:
             return None
         find = _FIND_ENTRIES[afi, add_path] = _entries(AFI(afi), add_path).findall
     keys: list[bytes] = find(data)
-    if sum(map(len, keys)) != len(data):
+    if b"".join(keys) != data:
         return None
     if add_path:
         return [_PATH_MARK + key for key in keys]
