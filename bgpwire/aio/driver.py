@@ -141,7 +141,7 @@ class SessionDriver:
         news: list[Event] = []
         for event in events:
             kind = type(event)
-            if kind is not ConnectRequested and kind is not CloseRequested:
+            if kind not in _REQUESTS:
                 news.append(event)
                 continue
             if news:
