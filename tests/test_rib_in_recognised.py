@@ -18,7 +18,11 @@ from bgpwire.constants import AFI, ASPathSegmentType
 from bgpwire.context import Negotiated
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.messages import Update, decode
-from bgpwire.messages.update import recognised_attributes, recognised_path
+from bgpwire.messages.update import (
+    classic_table_run,
+    recognised_attributes,
+    recognised_path,
+)
 from bgpwire.prefixes import PathPrefix, PrefixList, encode_prefixes
 from bgpwire.rib import AdjRibIn, LazyRoutes, Route
 from bgpwire.rib.compact import block_keys, key_prefix, prefix_key, wire_keys
@@ -73,6 +77,60 @@ def test_only_recognised_lists_are_read_off_the_bytes() -> None:
     update = received(announce4(net("10.0.0.0/24")))
     assert update.attributes  # read once: the attributes are built now
     assert recognised_path(update) is None
+
+
+def table_run(updates: list[Update], headers4: dict[bytes, bytes] | None = None
+              ) -> tuple[int, list[bytes], list[int], list[bytes]]:
+    """:func:`classic_table_run` over all of ``updates``, with our AS and AS 0 as the AS
+    numbers to stop at, and a header ``b"H"`` for next hop NH4 (4-octet AS numbers)."""
+    fields: list[bytes] = []
+    counts: list[int] = []
+    paths: list[bytes] = []
+    needles = {width: (LOCAL_AS.to_bytes(width, "big"), bytes(width)) for width in (2, 4)}
+    headers = {4: {NH4.packed: b"H"} if headers4 is None else headers4, 2: {NH4.packed: b"h"}}
+    taken = classic_table_run(updates, 0, len(updates), needles=needles, headers=headers,
+                              into=(fields, counts, paths))
+    return taken, fields, counts, paths
+
+
+def test_a_classic_run_reads_what_recognised_path_reads() -> None:
+    two = Negotiated(four_octet_as=False)
+    updates = [
+        received(announce4(net("10.0.0.0/24"), net("10.1.0.0/16"), attributes=base(PEER_AS, 7))),
+        received(announce4(net("10.2.0.0/24"), attributes=base(PEER_AS, 3356, 70000))),
+        received(announce4(net("10.3.0.0/24"), attributes=base(PEER_AS, 9)), two),
+    ]
+    taken, fields, counts, paths = table_run(updates)
+    assert taken == 3 and counts == [2, 1, 1]
+    assert fields == [encode_prefixes(update.nlri, AFI.IPV4, False) for update in updates]
+    heads = [b"H", b"H", b"h"]  # the third was decoded with 2-octet AS numbers
+    assert paths == [head + (recognised_path(update) or (b"",) * 4)[3]
+                     for head, update in zip(heads, updates, strict=True)]
+
+
+def test_a_classic_run_stops_at_what_it_does_not_take() -> None:
+    good = received(announce4(net("10.0.0.0/24")))
+    add_path = Negotiated(four_octet_as=True, add_path=frozenset({IPV4_UNICAST}))
+    stoppers = {
+        "our AS in the path": received(announce4(net("10.9.0.0/24"),
+                                                 attributes=base(PEER_AS, LOCAL_AS))),
+        "AS 0 in the path": received(announce4(net("10.9.0.0/24"), attributes=base(PEER_AS, 0))),
+        "a next hop without header": received(announce4(net("10.9.0.0/24"),
+                                                        next_hop=IPv4Address("192.0.2.9"))),
+        "a withdrawal": received(Update(withdrawn=(net("10.8.0.0/24"),),
+                                        attributes=announce4().attributes,
+                                        nlri=(net("10.9.0.0/24"),))),
+        "IPv6": received(announce6(IPv6Network("2001:db8::/48"))),
+        "ADD-PATH": received(Update(attributes=announce4().attributes,
+                                    nlri=(PathPrefix(1, net("10.9.0.0/24")),)), add_path),
+        "built by hand": announce4(net("10.9.0.0/24")),
+        "an unusual list": received(announce4(net("10.9.0.0/24"), attributes=(
+            base()[0], ASPath((ASPathSegment(ASPathSegmentType.AS_SET, (PEER_AS, 1)),))))),
+    }
+    for why, stopper in stoppers.items():
+        assert table_run([good, stopper, good])[:3] == (1, [bytes((24, 10, 0, 0))], [1]), why
+    # a next hop whose header is empty: not to be used
+    assert table_run([good], headers4={NH4.packed: b""})[0] == 0
 
 
 # --- keys -----------------------------------------------------------------------------------

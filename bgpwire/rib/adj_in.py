@@ -40,7 +40,7 @@ from bgpwire.constants import AFI, ASPathSegmentType, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.messages.update import received_field, recognised_path
+from bgpwire.messages.update import classic_table_run, received_field, recognised_path
 from bgpwire.prefixes import NLRIItem, PrefixList, prefix_afi
 from bgpwire.rib.compact import (
     NO_ROUTES,
@@ -341,28 +341,39 @@ class AdjRibIn:
         """The UPDATEs from ``start`` on that :meth:`apply_all` can install together: those a
         table is made of, of the first one's family, with prefixes as received. Their family,
         and for each its NLRI field, prefix count and path (none when ``updates[start]`` is not
-        one of them)."""
+        one of them).
+
+        Classic IPv4 UPDATEs are read by :func:`~bgpwire.messages.update.classic_table_run`
+        in one call for as many as it takes; it stops at the others, and at a next hop not
+        seen yet, which :meth:`_recognised` looks at one UPDATE at a time.
+        """
         fields: list[bytes] = []
         counts: list[int] = []
         paths: list[StoredPath] = []
         family = IPV4_UNICAST
-        afi = 0
-        recognised_of = self._recognised
-        for update in updates[start:start + _MAX_RUN]:
-            recognised = recognised_of(update)
+        stop = min(len(updates), start + _MAX_RUN)
+        index = start
+        while index < stop:
+            if family is IPV4_UNICAST:
+                index = classic_table_run(updates, index, stop, needles=self._needles,
+                                          headers=self._headers, into=(fields, counts, paths))
+                if index == stop:
+                    break
+            recognised = self._recognised(updates[index])
             if recognised is None:
                 break
             name, block, path = recognised
-            if not afi:
-                family, afi = name, name.afi
+            if not counts:
+                family = name
             if name != family or type(block) is not PrefixList:
                 break
-            data = block.wire_bytes(afi, False)
+            data = block.wire_bytes(family.afi, False)
             if data is None:
                 break
             fields.append(data)
             counts.append(len(block))
             paths.append(path)
+            index += 1
         return family, fields, counts, paths
 
     def _install_run(self, family: Family, fields: list[bytes], counts: list[int],
