@@ -9,7 +9,8 @@ Invariants, for any input and each context:
   LocalProtocolError (a message that cannot be expressed, never a crash);
 * an UPDATE that leaves the session up changes an Adj-RIB-In exactly as the same UPDATE built
   by hand does: the table's way for UPDATEs read off the wire (attributes checked on their
-  bytes, built later) agrees with its general way, on any input.
+  bytes, built later) agrees with its general way, on any input; and ``apply_all`` of it twice
+  leaves the table ``apply`` of it twice leaves.
 
 Run: python fuzz/fuzz_decode.py [corpus dirs] [libFuzzer flags]  (see fuzz/README.md)
 """
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import cast
 
 import atheris
 
@@ -93,12 +95,27 @@ def check_rib(message: Update) -> None:
         raise AssertionError(f"Adj-RIB-In ways disagree on {message!r}")
 
 
+def check_rib_together(twins: list[Update]) -> None:
+    """Apply the same UPDATE, decoded twice, with one ``apply_all`` (which reads a run of
+    table UPDATEs in one pass, then finds the second's prefixes already there and goes back to
+    one at a time) and with ``apply`` for each: the tables must agree."""
+    if twins[0].action >= ErrorAction.AFI_SAFI_DISABLE:
+        return
+    together, apart = table(), table()
+    changes = together.apply_all(twins)  # first: apply may build the attributes it reads
+    for twin in twins:
+        apart.apply(twin)
+    if list(together) != list(apart) or sum(change.updates for change in changes) != 2:
+        raise AssertionError(f"apply_all and apply disagree on {twins[0]!r}")
+
+
 def check(data: bytes, ctx: Negotiated) -> None:
     try:
         message = decode(data, ctx)
     except ProtocolError:
         return
     if isinstance(message, Update):
+        check_rib_together([cast(Update, decode(data, ctx)) for _ in range(2)])
         check_rib(message)
     touch(message)
     repr(message)
