@@ -1,10 +1,10 @@
 """Full-table ingest over a live BGP session: bgpwire against BIRD, FRR and GoBGP.
 
     python bench/ingest.py                        # 1,000,000 IPv4 prefixes into every receiver
-    python bench/ingest.py --prefixes 100000      # a quick run
+    python bench/ingest.py --prefixes 100000 --runs 1   # a quick run
     python bench/ingest.py --only bgpwire --gc-rows --profile
     python bench/ingest.py --reverse              # also bgpwire announcing the table to GoBGP
-    python bench/ingest.py --runs 5               # bgpwire and BIRD rows: five rounds
+    python bench/ingest.py --runs 9               # bgpwire and BIRD rows: nine rounds (default 5)
 
 Run as root (network namespaces, port 179). Two namespaces are made for the run and deleted at
 the end, also on failure: the sender's (``bwb-<pid>-s``, 10.99.0.2) and the receivers'
@@ -504,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="one more bgpwire row under cProfile; prints the top functions")
     parser.add_argument("--reverse", action="store_true",
                         help="also bgpwire announcing the table to GoBGP")
-    parser.add_argument("--runs", type=int, default=1,
+    parser.add_argument("--runs", type=int, default=5,
                         help="rounds of the bgpwire and BIRD rows (FRR, GoBGP: one); the table "
                         "shows each one's fastest, the verdict the median of the rounds' ratios")
     parser.add_argument("--hold-time", type=int, default=9,
