@@ -30,6 +30,7 @@ from bgpwire.fsm import (
     build_open,
 )
 from bgpwire.messages import Keepalive, Message, Notification, Update, decode
+from bgpwire.rib import AdjRibIn
 from tests.waiting import wait_for
 
 E = TypeVar("E", bound=Event)
@@ -374,6 +375,72 @@ async def test_a_flooding_peer_is_paused_and_other_peers_keep_working() -> None:
             with contextlib.suppress(asyncio.CancelledError, OSError):
                 await flooding
             raw.writer.transport.abort()  # megabytes are still queued for the paused reader
+
+
+@pytest.mark.asyncio
+async def test_a_busy_session_keeps_sending_keepalives_and_stays_up() -> None:
+    """A peer streams UPDATEs (with its own KEEPALIVEs among them) for longer than the hold
+    time, faster than the program applies them to a table: bgpwire keeps sending its
+    KEEPALIVEs on time (hold time 3 s, one a second), so the peer never goes more than a hold
+    time without hearing from it, and its own hold timer never fires."""
+    hold, seconds = 3, 4.5
+    session = PeerSession(passive_config(hold_time=hold), "127.0.0.1", max_queued_events=256)
+    rib = AdjRibIn(65002)
+    async with behind_listener(session) as listener:
+        raw = await RawPeer.connect(listener.port, hold_time=hold)
+        await session.wait_established(10)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        heard: list[float] = []  # when the peer read each KEEPALIVE from bgpwire
+        updates = [an_update(f"10.{i >> 8}.{i & 255}.0/24").encode(CTX) for i in range(4096)]
+
+        async def stream() -> None:
+            last_keepalive = start
+            while loop.time() - start < seconds:
+                raw.writer.write(b"".join(updates))
+                if loop.time() - last_keepalive >= 1.0:
+                    raw.writer.write(Keepalive().encode())
+                    last_keepalive = loop.time()
+                await raw.writer.drain()
+
+        async def listen() -> None:
+            while True:
+                data = await raw.reader.read(65536)
+                if not data:
+                    return
+                for message in raw.framer.feed(data):
+                    if isinstance(decode(message, CTX), Keepalive):
+                        heard.append(loop.time())
+
+        streaming = asyncio.create_task(stream())
+        listening = asyncio.create_task(listen())
+        applied = 0
+        try:
+            async with asyncio.timeout(seconds + 10):
+                async for event in session.events():
+                    if isinstance(event, UpdateReceived):
+                        batch = [event.update, *session.take_updates()]
+                        rib.apply_all(batch)
+                        applied += len(batch)
+                    assert not isinstance(event, (SessionDown, NotificationSent)), event
+                    if streaming.done():
+                        break
+            await streaming  # raises what the stream met, if anything
+            assert session.state is State.ESTABLISHED
+            assert session.peak_queued_events >= 200  # the program was the bottleneck
+            assert applied > 10 * len(updates)
+            during = [moment for moment in heard if moment > start]
+            assert len(during) >= 3, during
+            gaps = [later - earlier for earlier, later in
+                    zip([start, *during], during, strict=False)]
+            assert max(gaps) < hold, gaps
+        finally:
+            streaming.cancel()
+            listening.cancel()
+            for task in (streaming, listening):
+                with contextlib.suppress(asyncio.CancelledError, OSError):
+                    await task
+            raw.writer.transport.abort()
 
 
 @pytest.mark.asyncio
