@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
 from decode import stream  # noqa: E402  # bench/decode.py, beside this script
 
 from bgpwire.aio import Listener, PeerSession, TransportOptions  # noqa: E402
-from bgpwire.aio.session import DEFAULT_MAX_QUEUED_EVENTS  # noqa: E402
+from bgpwire.aio.session import DEFAULT_MAX_QUEUED_EVENTS, DEFAULT_UPDATE_BATCH  # noqa: E402
 from bgpwire.families import IPV4_UNICAST  # noqa: E402
 from bgpwire.fsm import PeerConfig, SessionDown, UpdateReceived  # noqa: E402
 from bgpwire.rib import AdjRibIn  # noqa: E402
@@ -136,7 +136,7 @@ def start_sender(path: Path, port: int) -> subprocess.Popen[bytes]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--prefixes", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=64,
+    parser.add_argument("--batch", type=int, default=DEFAULT_UPDATE_BATCH,
                         help="the most UPDATEs taken from the queue for one apply_all")
     parser.add_argument("--max-queued-events", type=int, default=DEFAULT_MAX_QUEUED_EVENTS,
                         help="the PeerSession's event queue")

