@@ -159,8 +159,7 @@ class PeerSession:
         UPDATEs behind it can go to :meth:`AdjRibIn.apply_all <bgpwire.rib.AdjRibIn.apply_all>`
         together, without a trip through the event loop each. The order of events is kept.
         Loading a table through a Speaker took 4% less time with batches of 256 than with 64
-        (median of 8 runs of ``bench/loopback.py --speaker``); an event queue of 1024 holds
-        about 340 UPDATEs at most.
+        (median of 8 runs of ``bench/loopback.py --speaker``).
         """
         queue = self._queue
         taken: list[Update] = []
