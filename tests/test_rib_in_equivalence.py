@@ -10,6 +10,7 @@ marking and sweeping.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from hypothesis import given, settings
@@ -29,6 +30,7 @@ from bgpwire.constants import OriginCode
 from bgpwire.context import Negotiated
 from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
 from bgpwire.messages import Update, decode
+from bgpwire.messages.update_run import UpdateRun, take_table_updates
 from bgpwire.rib import AdjRibIn, RibChange, Route
 from tests.strategies.attributes import prefixes
 
@@ -160,13 +162,15 @@ def as_applied_one_by_one(changes: list[RibChange], expected: list[RibChange]
 @settings(max_examples=300)
 @given(st.lists(st.one_of(updates(), table_updates(), table_updates()), min_size=1,
                 max_size=16),
-       st.lists(st.integers(1, 6), min_size=1), st.sampled_from([None, 6]))
+       st.lists(st.integers(1, 6), min_size=1), st.sampled_from([None, 6]), st.booleans())
 def test_applying_updates_together_gives_what_applying_them_one_by_one_gives(
-    steps: list[Update], sizes: list[int], limit: int | None
+    steps: list[Update], sizes: list[int], limit: int | None, as_runs: bool
 ) -> None:
     """The same table, and the same changes but for runs installed together (one change for
     several UPDATEs that only announced new routes), up to the first change over the limit,
-    where a session ends (RFC 4486) and apply_all stops."""
+    where a session ends (RFC 4486) and apply_all stops. With ``as_runs``, each batch is cut
+    as a session with ``update_runs`` tells it: the table UPDATEs in an UpdateRun, every other
+    alone."""
     one_by_one = AdjRibIn(LOCAL_AS, max_prefixes=limit)
     together = AdjRibIn(LOCAL_AS, max_prefixes=limit)
     wire = [received(update) for update in steps]
@@ -176,19 +180,47 @@ def test_applying_updates_together_gives_what_applying_them_one_by_one_gives(
         expected.append(change)
         if change.over_limit:
             break
+    pieces = session_runs([update.encode(CTX) for update in steps]) if as_runs else [wire]
+    batches = [piece[start:start + size] for piece in pieces
+               for start, size in cuts(len(piece), sizes)]
     got: list[tuple[object, ...]] = []
-    start = calls = 0
-    while start < len(wire):
-        batch = wire[start:start + sizes[calls % len(sizes)]]
-        calls += 1
+    for batch in batches:
         changes = together.apply_all(batch)
         got.extend(as_applied_one_by_one(changes, expected[len(got):]))
         if changes and changes[-1].over_limit:
             break
         assert sum(change.updates for change in changes) == len(batch)
-        start += len(batch)
     assert got == [facts(change) for change in expected]
     assert table(together) == table(one_by_one)
+
+
+def cuts(length: int, sizes: list[int]) -> list[tuple[int, int]]:
+    """Where to cut a sequence of ``length`` into batches of ``sizes`` in turn."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    while start < length:
+        size = sizes[len(found) % len(sizes)]
+        found.append((start, size))
+        start += size
+    return found
+
+
+def session_runs(messages: list[bytes]) -> list[Sequence[Update]]:
+    """``messages`` as a session with ``update_runs`` hands them over."""
+    runs: list[Sequence[Update]] = []
+    index = 0
+    while index < len(messages):
+        into: tuple[list[bytes], list[bytes], list[int]] = ([], [], [])
+        taken = take_table_updates(messages, index, CTX, into)
+        if taken > index:
+            runs.append(UpdateRun(CTX, *into))
+            index = taken
+            continue
+        update = decode(messages[index], CTX)
+        assert isinstance(update, Update)
+        runs.append([update])
+        index += 1
+    return runs
 
 
 def test_applying_together_stops_at_the_update_that_passes_the_limit() -> None:

@@ -40,7 +40,8 @@ from bgpwire.constants import AFI, ASPathSegmentType, CeaseSubcode
 from bgpwire.errors import Cease
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.messages import Notification, Update
-from bgpwire.messages.update import classic_table_run, received_field, recognised_path
+from bgpwire.messages.update import received_field, recognised_path
+from bgpwire.messages.update_run import classic_table_run
 from bgpwire.prefixes import NLRIItem, PrefixList, prefix_afi
 from bgpwire.rib.compact import (
     NO_ROUTES,
@@ -343,7 +344,7 @@ class AdjRibIn:
         and for each its NLRI field, prefix count and path (none when ``updates[start]`` is not
         one of them).
 
-        Classic IPv4 UPDATEs are read by :func:`~bgpwire.messages.update.classic_table_run`
+        Classic IPv4 UPDATEs are read by :func:`~bgpwire.messages.update_run.classic_table_run`
         in one call for as many as it takes; it stops at the others, and at a next hop not
         seen yet, which :meth:`_recognised` looks at one UPDATE at a time.
         """
