@@ -18,6 +18,7 @@ from bgpwire.fsm.events import (
     SessionEstablished,
     StateChanged,
     UpdateReceived,
+    UpdateRunReceived,
 )
 from bgpwire.fsm.negotiate import Negotiation, build_open, negotiate
 from bgpwire.fsm.session import Session
@@ -47,6 +48,7 @@ __all__ = [
     "Timer",
     "Transition",
     "UpdateReceived",
+    "UpdateRunReceived",
     "build_open",
     "check_open",
     "collision_winner",

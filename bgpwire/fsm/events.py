@@ -15,6 +15,7 @@ from bgpwire.fsm.states import State
 from bgpwire.messages.notification import Notification
 from bgpwire.messages.route_refresh import RouteRefresh
 from bgpwire.messages.update import Update
+from bgpwire.messages.update_run import UpdateRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,19 @@ class UpdateReceived(Event):
     @property
     def end_of_rib(self) -> Family | None:
         return self.update.end_of_rib
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRunReceived(Event):
+    """UPDATEs received one after the other, each an IPv4 UPDATE of the kind a table is made of
+    and without problems (see :func:`~bgpwire.messages.update_run.take_table_updates`), told
+    together. Only a session whose ``update_runs`` is set makes it, in place of an
+    :class:`UpdateReceived` for each; ``updates`` gives each as an
+    :class:`~bgpwire.messages.Update` when read, and goes to
+    :meth:`AdjRibIn.apply_all <bgpwire.rib.AdjRibIn.apply_all>` as it is.
+    """
+
+    updates: UpdateRun
 
 
 @dataclass(frozen=True, slots=True)

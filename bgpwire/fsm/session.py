@@ -62,6 +62,7 @@ from bgpwire.fsm.events import (
     RouteRefreshReceived,
     SessionEstablished,
     UpdateReceived,
+    UpdateRunReceived,
 )
 from bgpwire.fsm.states import State, Timer
 from bgpwire.fsm.table import (
@@ -75,6 +76,7 @@ from bgpwire.fsm.table import (
 from bgpwire.messages import Keepalive, Message, Notification, Open, RouteRefresh, Update, decode
 from bgpwire.messages.header import MIN_LENGTH
 from bgpwire.messages.update import decode_update
+from bgpwire.messages.update_run import UpdateRun, take_table_updates
 from bgpwire.slots import slot_setters
 
 _MESSAGE_INPUTS: dict[type[Message], Input] = {
@@ -91,8 +93,10 @@ _Handler = Callable[["Session", float, Input, "Message | None"], State]
 class Session(SessionCore):
     """The finite state machine of one peering; see the module docstring for the contract.
 
-    ``Session(config, now=..., rng=...)``: ``rng`` returns floats in [0, 1) for the RFC 4271
-    §10 jitter; pass a seeded ``random.Random(seed).random`` (or a constant) to be deterministic.
+    ``Session(config, now=..., rng=..., update_runs=False)``: ``rng`` returns floats in [0, 1)
+    for the RFC 4271 §10 jitter; pass a seeded ``random.Random(seed).random`` (or a constant) to
+    be deterministic. With ``update_runs``, table UPDATEs received together come as one
+    :class:`UpdateRunReceived` (see :attr:`update_runs`).
     """
 
     # --- inputs -----------------------------------------------------------------------------
@@ -183,10 +187,23 @@ class Session(SessionCore):
         else:
             self._waiting = []
         clean_updates = 0
-        for raw in raw_messages:
+        runs: tuple[list[bytes], list[bytes], list[int]] | None = (
+            ([], [], []) if self.update_runs else None)
+        index, count = 0, len(raw_messages)
+        while index < count:
             if not self.connected:
                 return
             ctx = self._recv_ctx  # read for each message: an OPEN among them sets it
+            if runs is not None and self.state is _ESTABLISHED:
+                taken = take_table_updates(raw_messages, index, ctx, runs)
+                if taken > index:
+                    self._events.append(UpdateRunReceived(UpdateRun(ctx, *runs)))
+                    runs = ([], [], [])
+                    clean_updates += taken - index
+                    index = taken
+                    continue
+            raw = raw_messages[index]
+            index += 1
             try:
                 if raw[18] == _UPDATE_TYPE and len(raw) >= _MIN_UPDATE:
                     # Most messages. The framer has checked the marker and the length, so
