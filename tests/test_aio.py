@@ -27,6 +27,7 @@ from bgpwire.fsm import (
     SessionDown,
     State,
     UpdateReceived,
+    UpdateRunReceived,
     build_open,
 )
 from bgpwire.messages import Keepalive, Message, Notification, Update, decode
@@ -335,9 +336,13 @@ async def test_a_silent_peer_ends_with_hold_timer_expired() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_flooding_peer_is_paused_and_other_peers_keep_working() -> None:
+@pytest.mark.parametrize("update_runs", [False, True])
+async def test_a_flooding_peer_is_paused_and_other_peers_keep_working(update_runs: bool) -> None:
+    """With ``update_runs`` the bound counts a run once per UPDATE in it, so the same number
+    of UPDATEs wait at most."""
     bound = 64
-    flooded = PeerSession(passive_config(), "127.0.0.1", max_queued_events=bound)
+    flooded = PeerSession(passive_config(), "127.0.0.1", max_queued_events=bound,
+                          update_runs=update_runs)
     async with behind_listener(flooded) as listener:
         raw = await RawPeer.connect(listener.port)
         await flooded.wait_established(10)
@@ -356,19 +361,26 @@ async def test_a_flooding_peer_is_paused_and_other_peers_keep_working() -> None:
                 await exchange_update(active, passive, "203.0.113.0/24")
             assert flooded.reading_paused
             assert flooded.peak_queued_events <= bound
+            held = [len(event.updates) if isinstance(event, UpdateRunReceived) else 1
+                    for event in flooded._queue]  # what the queue holds, counted apart
+            assert sum(held) == flooded.queued_events
             # What waits, cut into messages, in the session: at most one read (asyncio reads
             # 256 KiB at most), however much the peer has sent.
             waiting = flooded.session.waiting_messages
             assert waiting > 0 and waiting * len(an_update().encode(CTX)) <= 256 * 1024
             assert not flooding.done()
-            updates = 0
+            updates = runs = 0
             async with asyncio.timeout(10):
                 async for event in flooded.events():
+                    if isinstance(event, UpdateRunReceived):
+                        runs += 1
+                        updates += len(event.updates)
                     updates += isinstance(event, UpdateReceived)
                     assert flooded.queued_events <= bound
-                    if updates == 5 * bound:
+                    if updates >= 5 * bound:
                         break
             assert flooded.peak_queued_events <= bound
+            assert (runs > 0) == update_runs
             assert flooded.state is State.ESTABLISHED
         finally:
             flooding.cancel()
@@ -378,13 +390,15 @@ async def test_a_flooding_peer_is_paused_and_other_peers_keep_working() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_busy_session_keeps_sending_keepalives_and_stays_up() -> None:
+@pytest.mark.parametrize("update_runs", [False, True])
+async def test_a_busy_session_keeps_sending_keepalives_and_stays_up(update_runs: bool) -> None:
     """A peer streams UPDATEs (with its own KEEPALIVEs among them) for longer than the hold
     time, faster than the program applies them to a table: bgpwire keeps sending its
     KEEPALIVEs on time (hold time 3 s, one a second), so the peer never goes more than a hold
     time without hearing from it, and its own hold timer never fires."""
     hold, seconds = 3, 4.5
-    session = PeerSession(passive_config(hold_time=hold), "127.0.0.1", max_queued_events=256)
+    session = PeerSession(passive_config(hold_time=hold), "127.0.0.1", max_queued_events=256,
+                          update_runs=update_runs)
     rib = AdjRibIn(65002)
     async with behind_listener(session) as listener:
         raw = await RawPeer.connect(listener.port, hold_time=hold)
@@ -418,7 +432,10 @@ async def test_a_busy_session_keeps_sending_keepalives_and_stays_up() -> None:
         try:
             async with asyncio.timeout(seconds + 10):
                 async for event in session.events():
-                    if isinstance(event, UpdateReceived):
+                    if isinstance(event, UpdateRunReceived):
+                        rib.apply_all(event.updates)
+                        applied += len(event.updates)
+                    elif isinstance(event, UpdateReceived):
                         batch = [event.update, *session.take_updates()]
                         rib.apply_all(batch)
                         applied += len(batch)
@@ -493,4 +510,28 @@ async def test_take_updates_hands_over_the_updates_queued_behind_one_in_order() 
         assert [update.nlri for update in got] == [update.nlri for update in sent]
         assert max(batches) == 4 and sum(batches) == len(sent) - len(batches)  # taken, at most 4
         assert session.take_updates() == [] and session.queued_events == 0
+        await raw.close()
+
+
+@pytest.mark.asyncio
+async def test_a_run_counts_in_the_queue_once_per_update_it_holds() -> None:
+    session = PeerSession(passive_config(), "127.0.0.1", update_runs=True)
+    sent = [an_update(f"198.51.100.{i}/32") for i in range(20)]
+    async with behind_listener(session) as listener:
+        raw = await RawPeer.connect(listener.port)
+        await session.wait_established(10)
+        before = session.queued_events  # the state changes so far, not read yet
+        raw.writer.write(b"".join(update.encode(CTX) for update in sent))
+        await raw.writer.drain()
+        await wait_for(lambda: session.queued_events >= before + len(sent))
+        assert session.queued_events == before + len(sent) == session.peak_queued_events
+        got: list[Update] = []
+        async with asyncio.timeout(10):
+            async for event in session.events():
+                if isinstance(event, UpdateRunReceived):
+                    got += event.updates
+                    if len(got) == len(sent):
+                        break
+        assert got == [decode(update.encode(CTX), CTX) for update in sent]
+        assert session.queued_events == 0 and session.update_runs
         await raw.close()

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import replace
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, cast
 
 from bgpwire.aio import PeerSession, sockopts
 from bgpwire.constants import RouteRefreshSubtype
@@ -28,8 +28,10 @@ from bgpwire.fsm import (
     SessionDown,
     SessionEstablished,
     UpdateReceived,
+    UpdateRunReceived,
 )
 from bgpwire.messages import Update
+from bgpwire.messages.update_run import UpdateRun
 from bgpwire.rib import (
     AdjRibIn,
     AdjRibOut,
@@ -113,7 +115,10 @@ class Peer:
     def _new_session(self) -> PeerSession:
         self._halted = False
         self._closing = False
-        session = PeerSession(self._session_config(), self.address, self.spec.options)
+        # Table UPDATEs come as runs: they go to the Adj-RIB-In as they are, and nothing
+        # here needs them one by one.
+        session = PeerSession(self._session_config(), self.address, self.spec.options,
+                              update_runs=True)
         self.session = session
         self._spawn(self._consume(session))
         return session
@@ -178,14 +183,18 @@ class Peer:
         async for event in session.events():
             if session is not self.session:
                 continue
-            if type(event) is UpdateReceived:  # most events: handled without a coroutine
-                if self._halted:
-                    continue
-                over = self._received_batch([event.update, *session.take_updates()])
-                if over is not None:
-                    await self._over_limit(session, over)
-            else:
+            kind = type(event)
+            if kind is not UpdateRunReceived and kind is not UpdateReceived:
                 self._handle(session, event)
+                continue
+            if self._halted:  # UPDATEs, most events, are handled without a coroutine
+                continue
+            updates: Sequence[Update] = (
+                cast(UpdateRunReceived, event).updates if kind is UpdateRunReceived
+                else [cast(UpdateReceived, event).update, *session.take_updates()])
+            over = self._received_batch(updates)
+            if over is not None:
+                await self._over_limit(session, over)
 
     def _handle(self, session: PeerSession, event: Event) -> None:
         if isinstance(event, SessionEstablished):
@@ -214,7 +223,7 @@ class Peer:
             self._events.put(EndOfRIB(self.address, change.end_of_rib))
         return change.over_limit[0] if change.over_limit else None
 
-    def _received_batch(self, updates: list[Update]) -> Family | None:
+    def _received_batch(self, updates: Sequence[Update]) -> Family | None:
         """Apply UPDATEs read together (this one and those queued behind it) and report what
         they changed; return the family one of them put over its prefix limit, if any (the
         caller ends the session; :meth:`AdjRibIn.apply_all
@@ -224,7 +233,7 @@ class Peer:
         start = 0
         while start < len(updates):
             end = len(updates)
-            if self._stale:
+            if self._stale and type(updates) is not UpdateRun:  # a run has no End-of-RIB
                 end = next((i + 1 for i in range(start, end)
                             if updates[i].end_of_rib is not None), end)
             over = self._received_all(self.adj_in.apply_all(updates[start:end]))
