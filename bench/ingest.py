@@ -560,7 +560,8 @@ def receive(bench: Bench, name: str, args: argparse.Namespace) -> list[Row]:
         log(f"{NAMES[name]}: {row.seconds:.2f} s")
         return [row]
     variants: list[tuple[str, list[str]]] = [
-        ("bgpwire", []), ("bgpwire apply one by one", ["--one-by-one"]),
+        ("bgpwire", []), ("bgpwire, an event per UPDATE", ["--per-update"]),
+        ("bgpwire apply one by one", ["--one-by-one"]),
         ("bgpwire Speaker", ["--speaker"])]
     if args.gc_rows:
         variants += [

@@ -2,14 +2,16 @@
 
     python bench/ingest_receiver.py --netns NS --listen 10.99.0.1 --peer 10.99.0.2 \
         --prefixes 1000000 [--hold-time 9] [--gc-freeze] [--gc-threshold 100000,50,100] \
-        [--profile FILE] [--speaker] [--one-by-one]
+        [--profile FILE] [--speaker] [--per-update] [--one-by-one]
 
 Started by ``bench/ingest.py`` (as root), not meant to be run by hand. It enters network
 namespace ``NS`` with ``tests.interop.netns.run_in`` (setns on the event loop's thread), listens
 on ``--listen``:179 with a :class:`~bgpwire.aio.Listener` in front of one passive
-:class:`~bgpwire.aio.PeerSession` for ``--peer``, and feeds every ``UpdateReceived`` into an
-:class:`~bgpwire.rib.AdjRibIn`, together with the UPDATEs queued behind it
-(``PeerSession.take_updates``, ``AdjRibIn.apply_all``; ``--one-by-one``: ``apply`` each).
+:class:`~bgpwire.aio.PeerSession` (``update_runs=True``) for ``--peer``, and hands every
+``UpdateRunReceived`` to an :class:`~bgpwire.rib.AdjRibIn` (``AdjRibIn.apply_all``), and every
+other ``UpdateReceived`` together with the UPDATEs queued behind it
+(``PeerSession.take_updates``). ``--per-update``: without ``update_runs``, so every UPDATE
+is an ``UpdateReceived``; ``--one-by-one``: that too, and ``apply`` for each.
 With ``--speaker`` it runs a :class:`~bgpwire.speaker.Speaker`
 with one passive peer instead, as most programs embed bgpwire, and reads its events. It prints
 ``ready`` once listening, then one JSON line with its measurements once the IPv4 End-of-RIB
@@ -48,6 +50,7 @@ from bgpwire.fsm import (  # noqa: E402
     State,
     StateChanged,
     UpdateReceived,
+    UpdateRunReceived,
 )
 from bgpwire.fsm.table import Input  # noqa: E402
 from bgpwire.rib import AdjRibIn  # noqa: E402
@@ -139,7 +142,9 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
     config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS,
                         router_id=IPv4Address(args.listen), hold_time=args.hold_time,
                         passive=True, auto_restart=False)
-    peer = PeerSession(config, args.peer, TransportOptions(local_address=args.listen))
+    runs = not (args.per_update or args.one_by_one)
+    peer = PeerSession(config, args.peer, TransportOptions(local_address=args.listen),
+                       update_runs=runs)
     listener = Listener({args.peer: peer}, host=args.listen)
     rib = AdjRibIn(LOCAL_AS)
     count_keepalives(peer, counters)
@@ -148,11 +153,13 @@ async def receive(args: argparse.Namespace, counters: Counters, gc_timer: GcTime
     ready(args, gc_timer)
     try:
         async for event in peer.events():
-            if isinstance(event, UpdateReceived):
+            if isinstance(event, UpdateReceived | UpdateRunReceived):
                 if not counters.updates:
                     counters.t_first_update = time.time()
                 start = time.perf_counter()
-                if args.one_by_one:
+                if isinstance(event, UpdateRunReceived):
+                    changes = rib.apply_all(event.updates)
+                elif args.one_by_one:
                     changes = [rib.apply(event.update)]
                 else:  # with those queued behind it
                     changes = rib.apply_all([event.update, *peer.take_updates()])
@@ -280,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold-time", type=int, default=9)
     parser.add_argument("--gc-freeze", action="store_true")
     parser.add_argument("--gc-threshold", type=thresholds, default=None)
+    parser.add_argument("--per-update", action="store_true",
+                        help="an UpdateReceived per UPDATE (no update_runs)")
     parser.add_argument("--one-by-one", action="store_true",
                         help="AdjRibIn.apply for each UPDATE, not apply_all for those queued")
     parser.add_argument("--speaker", action="store_true",

@@ -3,14 +3,17 @@
     python bench/loopback.py                        # 1,000,000 IPv4 prefixes
     python bench/loopback.py --prefixes 100000      # quick
     python bench/loopback.py --speaker              # through a Speaker, as most programs do
+    python bench/loopback.py --per-update           # an UpdateReceived per UPDATE
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
         python bench/loopback.py --prefixes 100000  # instructions, for comparing two versions
 
 A passive :class:`~bgpwire.aio.PeerSession` behind a :class:`~bgpwire.aio.Listener` on
 127.0.0.1 takes the stream of ``../shared/bench/gen_table.py`` (made into ``.bench/`` as
 ``bench/decode.py`` makes it), replayed by ``../shared/bench/bgp_sender.py`` from 127.0.0.2, and
-hands every ``UpdateReceived`` to :meth:`AdjRibIn.apply_all <bgpwire.rib.AdjRibIn.apply_all>`
-with the UPDATEs queued behind it, as the ``bgpwire`` row of ``bench/ingest.py`` does. It prints
+hands every ``UpdateRunReceived`` (the session has ``update_runs``; ``--per-update``: not) to
+:meth:`AdjRibIn.apply_all <bgpwire.rib.AdjRibIn.apply_all>`, and every other
+``UpdateReceived`` with the UPDATEs queued behind it, as the ``bgpwire`` row of
+``bench/ingest.py`` does. It prints
 the wall and CPU seconds of this process from the first UPDATE to the table holding every
 prefix after the End-of-RIB.
 
@@ -40,7 +43,7 @@ from decode import stream  # noqa: E402  # bench/decode.py, beside this script
 from bgpwire.aio import Listener, PeerSession, TransportOptions  # noqa: E402
 from bgpwire.aio.session import DEFAULT_MAX_QUEUED_EVENTS, DEFAULT_UPDATE_BATCH  # noqa: E402
 from bgpwire.families import IPV4_UNICAST  # noqa: E402
-from bgpwire.fsm import PeerConfig, SessionDown, UpdateReceived  # noqa: E402
+from bgpwire.fsm import PeerConfig, SessionDown, UpdateReceived, UpdateRunReceived  # noqa: E402
 from bgpwire.rib import AdjRibIn  # noqa: E402
 
 SENDER = ROOT.parent / "shared" / "bench" / "bgp_sender.py"
@@ -53,12 +56,13 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def load(path: Path, prefixes: int, batch: int, queued: int) -> tuple[float, float, int]:
+async def load(path: Path, prefixes: int, batch: int, queued: int, runs: bool
+               ) -> tuple[float, float, int]:
     """Wall and CPU seconds from the first UPDATE to the whole table, and the UPDATE count."""
     config = PeerConfig(local_as=LOCAL_AS, peer_as=PEER_AS, router_id=IPv4Address(LISTEN),
                         hold_time=9, passive=True, auto_restart=False)
     peer = PeerSession(config, PEER, TransportOptions(local_address=LISTEN),
-                       max_queued_events=queued)
+                       max_queued_events=queued, update_runs=runs)
     listener = Listener({PEER: peer}, host=LISTEN, port=0)
     rib = AdjRibIn(LOCAL_AS)
     await listener.start()
@@ -69,10 +73,12 @@ async def load(path: Path, prefixes: int, batch: int, queued: int) -> tuple[floa
     end_of_rib = False
     try:
         async for event in peer.events():
-            if type(event) is UpdateReceived:
+            if isinstance(event, UpdateRunReceived | UpdateReceived):
                 if not updates:
                     wall, cpu = time.perf_counter(), cpu_seconds()
-                changes = rib.apply_all([event.update, *peer.take_updates(batch)])
+                changes = rib.apply_all(
+                    event.updates if isinstance(event, UpdateRunReceived)
+                    else [event.update, *peer.take_updates(batch)])
                 updates += sum(change.updates for change in changes)
                 end_of_rib = end_of_rib or any(c.end_of_rib == IPV4_UNICAST for c in changes)
                 if end_of_rib and rib.count(IPV4_UNICAST) >= prefixes:
@@ -140,6 +146,8 @@ def main() -> int:
                         help="the most UPDATEs taken from the queue for one apply_all")
     parser.add_argument("--max-queued-events", type=int, default=DEFAULT_MAX_QUEUED_EVENTS,
                         help="the PeerSession's event queue")
+    parser.add_argument("--per-update", action="store_true",
+                        help="an UpdateReceived per UPDATE: the session without update_runs")
     parser.add_argument("--speaker", action="store_true",
                         help="through a Speaker with one passive peer, reading its events")
     parser.add_argument("--timeout", type=float, default=600.0)
@@ -148,7 +156,8 @@ def main() -> int:
         raise SystemExit(f"{SENDER} is missing: the sender sits beside the project (../shared)")
     path = stream("ipv4", args.prefixes)
     loading = (load_with_speaker(path, args.prefixes) if args.speaker
-               else load(path, args.prefixes, args.batch, args.max_queued_events))
+               else load(path, args.prefixes, args.batch, args.max_queued_events,
+                         not args.per_update))
     wall, cpu, updates = asyncio.run(asyncio.wait_for(loading, args.timeout))
     print(f"{args.prefixes:,} prefixes in {updates:,} UPDATEs over loopback: "
           f"{wall:.3f} s wall, {cpu:.3f} s CPU, {args.prefixes / wall:,.0f} prefixes/s")
