@@ -10,7 +10,9 @@ Invariants, for any input and each context:
 * an UPDATE that leaves the session up changes an Adj-RIB-In exactly as the same UPDATE built
   by hand does: the table's way for UPDATEs read off the wire (attributes checked on their
   bytes, built later) agrees with its general way, on any input; and ``apply_all`` of it twice
-  leaves the table ``apply`` of it twice leaves.
+  leaves the table ``apply`` of it twice leaves;
+* a whole message that the framer passes is taken by ``take_table_updates`` exactly when
+  ``decode`` makes a clean IPv4 table UPDATE of it, and the run gives back that UPDATE.
 
 Run: python fuzz/fuzz_decode.py [corpus dirs] [libFuzzer flags]  (see fuzz/README.md)
 """
@@ -32,7 +34,10 @@ with atheris.instrument_imports():
     from bgpwire.context import Negotiated
     from bgpwire.errors import ErrorAction, LocalProtocolError, ProtocolError
     from bgpwire.families import IPV4_UNICAST, IPV6_UNICAST
+    from bgpwire.framer import Framer
     from bgpwire.messages import Update
+    from bgpwire.messages.update import recognised_path
+    from bgpwire.messages.update_run import UpdateRun, take_table_updates
     from bgpwire.rib import AdjRibIn, RibChange
 
 CONTEXTS = (
@@ -109,11 +114,35 @@ def check_rib_together(twins: list[Update]) -> None:
         raise AssertionError(f"apply_all and apply disagree on {twins[0]!r}")
 
 
+def check_run(data: bytes, ctx: Negotiated) -> None:
+    """What a session with ``update_runs`` does with ``data`` agrees with ``decode`` (its own
+    decoding: comparing builds the attributes, which the table checks need unbuilt)."""
+    try:
+        if Framer(ctx.max_message_length).feed(data) != [data]:
+            return  # a session only ever hands over whole messages the framer cut
+    except ProtocolError:
+        return
+    message: object = None
+    with contextlib.suppress(ProtocolError):
+        message = decode(data, ctx)
+    into: tuple[list[bytes], list[bytes], list[int]] = ([], [], [])
+    taken = take_table_updates([data], 0, ctx, into) == 1
+    table_kind = (isinstance(message, Update) and not message.problems
+                  and not message.withdrawn and bool(message.nlri) and message.mp_reach is None
+                  and recognised_path(message) is not None and not ctx.ipv4_add_path)
+    if taken != table_kind:
+        raise AssertionError(f"take_table_updates took={taken}, decode gave {message!r}")
+    if taken and UpdateRun(ctx, *into)[0] != message:
+        raise AssertionError(f"the run gives another UPDATE than decode: {message!r}")
+
+
 def check(data: bytes, ctx: Negotiated) -> None:
     try:
         message = decode(data, ctx)
     except ProtocolError:
+        check_run(data, ctx)
         return
+    check_run(data, ctx)
     if isinstance(message, Update):
         check_rib_together([cast(Update, decode(data, ctx)) for _ in range(2)])
         check_rib(message)

@@ -20,7 +20,10 @@ Invariants, after every operation:
 * the :class:`StateChanged` events chain from the state before the call to the state after it;
 * every byte the session asks to send decodes as whole BGP messages (UPDATEs only from
   ``send_update``), on a connection the adapter was told to have, starting with our OPEN;
-* after ``handle_timers(now)`` no timer is due at ``now``, and every deadline is finite.
+* after ``handle_timers(now)`` no timer is due at ``now``, and every deadline is finite;
+* a twin session with ``update_runs``, given the same calls, does the same: the same bytes to
+  send, state, timers and messages held back, and the same events once each
+  :class:`UpdateRunReceived` is replaced by the ``UpdateReceived`` of each UPDATE in it.
 
 Run: python fuzz/fuzz_session.py [corpus dirs] [libFuzzer flags]  (see fuzz/README.md)
      python fuzz/fuzz_session.py --seeds DIR     writes the seed scripts to DIR
@@ -58,6 +61,8 @@ with atheris.instrument_imports():
         Session,
         State,
         StateChanged,
+        UpdateReceived,
+        UpdateRunReceived,
         build_open,
     )
     from bgpwire.messages import Keepalive, Message, Notification, Open, RouteRefresh, Update
@@ -210,24 +215,33 @@ class Run:
     def __init__(self, config: PeerConfig) -> None:
         self.now = 1000.0
         self.session = Session(config, now=self.now, rng=lambda: 0.5)
+        self.twin = Session(config, now=self.now, rng=lambda: 0.5, update_runs=True)
         self.first_message_pending = False
         """A new connection: the next message we send must be our OPEN."""
 
-    def call(self, action: Callable[[], None], *, may_refuse: bool = False,
+    def call(self, action: Callable[[Session], None], *, may_refuse: bool = False,
              sends_updates: bool = False) -> None:
         session = self.session
         before = session.state
         was_connected = session.connected
         negotiation = session.negotiation
         ctx = replace(negotiation.send_ctx, extended_message=True) if negotiation else WIDE
+        refused = twin_refused = False
         try:
-            action()
+            action(session)
         except LocalProtocolError:
             if not may_refuse:
                 raise
+            refused = True
             assert session.state is before, (before, session.state)
+        try:
+            action(self.twin)
+        except LocalProtocolError:
+            twin_refused = True
+        assert refused == twin_refused, (refused, twin_refused)
         data = session.data_to_send()
         events = session.next_events()
+        self.check_twin(data, events)
         self.check_state(before, events)
         if session.connected and not was_connected:
             self.first_message_pending = True
@@ -236,6 +250,19 @@ class Run:
             self.check_output(data, ctx, sends_updates)
         for deadline in session.timers.values():
             assert math.isfinite(deadline), session.timers
+
+    def check_twin(self, data: bytes, events: list[Event]) -> None:
+        session, twin = self.session, self.twin
+        assert twin.data_to_send() == data
+        flat: list[Event] = []
+        for event in twin.next_events():
+            if isinstance(event, UpdateRunReceived):
+                flat.extend(UpdateReceived(update) for update in event.updates)
+            else:
+                flat.append(event)
+        assert flat == events, (flat, events)
+        assert (twin.state, twin.timers, twin.waiting_messages) == (
+            session.state, session.timers, session.waiting_messages)
 
     def check_state(self, before: State, events: list[Event]) -> None:
         session = self.session
@@ -270,56 +297,54 @@ class Run:
     # --- operations ---------------------------------------------------------------------------
 
     def step(self, script: Script) -> None:
-        session = self.session
         op = script.u8() % 15
         now = self.now
         if op == 0:
             flags = script.u8()
             passive = None if flags & 1 else bool(flags & 2)
-            self.call(lambda: session.start(now, passive=passive))
+            self.call(lambda s: s.start(now, passive=passive))
         elif op == 1:
             subcode = STOP_SUBCODES[script.u8() % len(STOP_SUBCODES)]
             reason = script.take(script.u8()).decode("utf-8", "surrogateescape")
-            self.call(lambda: session.stop(now, reason=reason, subcode=subcode), may_refuse=True)
+            self.call(lambda s: s.stop(now, reason=reason, subcode=subcode), may_refuse=True)
         elif op == 2:
             choice = script.u8() % 3
             outbound = None if choice == 0 else choice == 1
-            self.call(lambda: session.connection_made(now, outbound=outbound))
+            self.call(lambda s: s.connection_made(now, outbound=outbound))
         elif op in (3, 4):
-            self.call(lambda: (session.connection_failed if op == 3
-                               else session.connection_lost)(now))
+            self.call(lambda s: (s.connection_failed if op == 3 else s.connection_lost)(now))
         elif op == 5:
             data = script.take(script.u16() % 4200)
             cap = script.u8()
             limit = None if cap & 0x80 else cap % 8
-            self.call(lambda: session.receive_data(data, now, max_messages=limit))
+            self.call(lambda s: s.receive_data(data, now, max_messages=limit))
         elif op == 6:
             self.receive_stock(script)
         elif op == 7:
             self.advance(script)
         elif op == 8:
-            self.call(lambda: session.output_blocked(now))
+            self.call(lambda s: s.output_blocked(now))
         elif op == 9:
-            self.call(lambda: session.output_drained(now))
+            self.call(lambda s: s.output_drained(now))
         elif op == 10:
             update = UPDATES[script.u16() % len(UPDATES)]
             with_now = bool(script.u8() & 1)
-            self.call(lambda: session.send_update(update, now if with_now else None),
+            self.call(lambda s: s.send_update(update, now if with_now else None),
                       may_refuse=True, sends_updates=True)
         elif op == 11:
             family = FAMILIES[script.u8() % 2]
             subtype = list(RouteRefreshSubtype)[script.u8() % len(RouteRefreshSubtype)]
-            self.call(lambda: session.send_route_refresh(family, subtype), may_refuse=True)
+            self.call(lambda s: s.send_route_refresh(family, subtype), may_refuse=True)
         elif op == 12:
-            self.call(lambda: session.close_collision(now))
+            self.call(lambda s: s.close_collision(now))
         elif op == 13:
             self.fire(script)
         else:  # messages held back by an earlier cap, a few at a time
             limit = script.u8() % 4
-            self.call(lambda: session.receive_data(b"", now, max_messages=limit))
+            self.call(lambda s: s.receive_data(b"", now, max_messages=limit))
 
     def receive_stock(self, script: Script) -> None:
-        session, now = self.session, self.now
+        now = self.now
         raw = bytearray(STOCK[script.u16() % len(STOCK)])
         how = script.u8() % 4
         if how == 1:
@@ -328,10 +353,10 @@ class Run:
             raw[script.u16() % len(raw)] = script.u8()
         if how == 3:
             cut = script.u16() % (len(raw) + 1)
-            self.call(lambda: session.receive_data(bytes(raw[:cut]), now))
-            self.call(lambda: session.receive_data(bytes(raw[cut:]), now))
+            self.call(lambda s: s.receive_data(bytes(raw[:cut]), now))
+            self.call(lambda s: s.receive_data(bytes(raw[cut:]), now))
         else:
-            self.call(lambda: session.receive_data(bytes(raw), now))
+            self.call(lambda s: s.receive_data(bytes(raw), now))
 
     def advance(self, script: Script) -> None:
         session = self.session
@@ -346,16 +371,16 @@ class Run:
         else:
             self.now += float(script.u32())
         now = self.now
-        self.call(lambda: session.handle_timers(now))
+        self.call(lambda s: s.handle_timers(now))
         assert all(deadline > now for deadline in session.timers.values()), (now, session.timers)
 
     def fire(self, script: Script) -> None:
-        session, now = self.session, self.now
+        now = self.now
         inp = FIRED_INPUTS[script.u8() % len(FIRED_INPUTS)]
         choices = MESSAGE_FOR_INPUT.get(inp, [])
         pick = script.u16()
         message = choices[pick % len(choices)] if choices else None
-        self.call(lambda: session.fire(inp, now, message),
+        self.call(lambda s: s.fire(inp, now, message),
                   may_refuse=message is None and inp in MESSAGE_FOR_INPUT)
 
 
