@@ -144,7 +144,7 @@ def test_nothing_is_taken_under_ipv4_add_path() -> None:
 
 
 def test_a_run_checks_its_lists_are_of_one_length() -> None:
-    with pytest.raises(ValueError, match="as many"):
+    with pytest.raises(LocalProtocolError, match="as many"):
         UpdateRun(CTX4, [b""], [], [1])
 
 

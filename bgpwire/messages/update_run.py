@@ -19,6 +19,7 @@ from typing import cast, overload
 
 from bgpwire.constants import AFI, HEADER_LENGTH, MessageType
 from bgpwire.context import Negotiated
+from bgpwire.errors import LocalProtocolError
 from bgpwire.messages.header import MIN_LENGTH
 from bgpwire.messages.update import (
     _EXTENDED_LENGTH,
@@ -44,7 +45,8 @@ class UpdateRun(Sequence[Update]):
     It is a sequence of :class:`~bgpwire.messages.update.Update`: an item is made when read,
     equal to what :func:`bgpwire.decode` makes of the message (a new object at each read).
     A slice is a run too. It holds, per UPDATE, the path attributes field and the NLRI field as
-    received, and the prefix count; :attr:`prefix_count` adds them up.
+    received, and the prefix count; :attr:`prefix_count` adds them up. It is made from the
+    lists :func:`take_table_updates` filled, and checks none of it again.
     """
 
     __slots__ = ("_blocks", "_counts", "_ctx", "_fields")
@@ -52,8 +54,9 @@ class UpdateRun(Sequence[Update]):
     def __init__(self, ctx: Negotiated, blocks: list[bytes], fields: list[bytes],
                  counts: list[int]) -> None:
         if not len(blocks) == len(fields) == len(counts):
-            raise ValueError("an UpdateRun needs as many NLRI fields and counts as attribute "
-                             f"fields ({len(blocks)}, {len(fields)}, {len(counts)})")
+            raise LocalProtocolError(
+                "an UpdateRun needs as many NLRI fields and counts as attribute fields "
+                f"({len(blocks)}, {len(fields)}, {len(counts)})")
         self._ctx = ctx
         self._blocks = blocks
         self._fields = fields
@@ -89,10 +92,6 @@ class UpdateRun(Sequence[Update]):
             yield table_update(ctx, block, field, count)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, UpdateRun):
-            return (self._blocks == other._blocks and self._fields == other._fields
-                    and self._counts == other._counts
-                    and self._ctx.four_octet_as == other._ctx.four_octet_as)
         if isinstance(other, Sequence):
             return list(self) == list(other)
         return NotImplemented
