@@ -194,7 +194,13 @@ class Session(SessionCore):
             if not self.connected:
                 return
             ctx = self._recv_ctx  # read for each message: an OPEN among them sets it
-            if runs is not None and self.state is _ESTABLISHED:
+            raw = raw_messages[index]
+            if (runs is not None and self.state is _ESTABLISHED and raw[18] == _UPDATE_TYPE
+                    and not raw[19] and not raw[20]
+                    and len(raw) > _FIRST_ATTRIBUTE + ((raw[21] << 8) | raw[22])):
+                # An UPDATE with a classic NLRI field and no withdrawn routes, as every one
+                # take_table_updates takes, tested here first: calling it for each message of
+                # an IPv6 table cost 4.6% of the instructions of loading one, this test 2%.
                 taken = take_table_updates(raw_messages, index, ctx, runs)
                 if taken > index:
                     self._events.append(UpdateRunReceived(UpdateRun(ctx, *runs)))
@@ -202,7 +208,6 @@ class Session(SessionCore):
                     clean_updates += taken - index
                     index = taken
                     continue
-            raw = raw_messages[index]
             index += 1
             try:
                 if raw[18] == _UPDATE_TYPE and len(raw) >= _MIN_UPDATE:
@@ -438,6 +443,7 @@ _HANDLERS: dict[Action, _Handler] = {
 _ESTABLISHED = State.ESTABLISHED
 _UPDATE_TYPE = int(MessageType.UPDATE)
 _MIN_UPDATE = MIN_LENGTH[MessageType.UPDATE]
+_FIRST_ATTRIBUTE = _MIN_UPDATE  # where the attributes start when no route is withdrawn
 if TRANSITIONS[(_ESTABLISHED, Input.UPDATE_MSG)].action is not Action.UPDATE_RECEIVED:
     raise ImportError("Session.receive_data's way for clean UPDATEs no longer matches the table")
 

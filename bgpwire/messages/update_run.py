@@ -14,7 +14,6 @@ only its path attributes field, its NLRI field and its prefix count, from which 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import islice
 from typing import cast, overload
 
 from bgpwire.constants import AFI, HEADER_LENGTH, MessageType
@@ -121,7 +120,8 @@ def take_table_updates(messages: Sequence[bytes], start: int, ctx: Negotiated,
     steps = _IPV4_STEPS
     blocks, fields, counts = into
     index = start
-    for raw in islice(messages, start, None):
+    while index < len(messages):  # by index: skipping to ``start`` would cost a step each
+        raw = messages[index]
         end = len(raw)
         if raw[18] != _UPDATE or end < _MIN_UPDATE or raw[19] or raw[20]:
             break  # not an UPDATE, or one that withdraws prefixes
@@ -174,7 +174,7 @@ def classic_table_run(
     else:
         ctx = None
         blocks = []
-        for update in islice(updates, start, stop):
+        for update in updates[start:stop]:
             pending = _GET_ATTRIBUTES(update)
             if (type(pending) is not _PendingAttributes or not pending[4]
                     or pending[1] is not None or update.withdrawn):
