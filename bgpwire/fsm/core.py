@@ -37,7 +37,7 @@ class SessionCore:
         """Whether UPDATEs received together that a table is made of are told as one
         :class:`~bgpwire.fsm.events.UpdateRunReceived` instead of an ``UpdateReceived`` each:
         for a program that applies them to an :class:`~bgpwire.rib.AdjRibIn` and does not need
-        each as an object (a full table loads about a quarter faster)."""
+        each as an object (over loopback a full table loads in about 70% of the time)."""
         self.state = State.IDLE
         self.negotiation: Negotiation | None = None
         """Set once the peer's OPEN is accepted; cleared when the session goes down."""

@@ -224,7 +224,7 @@ class Peer:
         return change.over_limit[0] if change.over_limit else None
 
     def _received_batch(self, updates: Sequence[Update]) -> Family | None:
-        """Apply UPDATEs read together (this one and those queued behind it) and report what
+        """Apply UPDATEs read together (a run, or one and those queued behind it) and report what
         they changed; return the family one of them put over its prefix limit, if any (the
         caller ends the session; :meth:`AdjRibIn.apply_all
         <bgpwire.rib.AdjRibIn.apply_all>` applies none after it). While stale routes wait for
