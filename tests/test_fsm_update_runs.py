@@ -125,6 +125,23 @@ def test_a_run_restarts_the_hold_timer() -> None:
     assert session.timers[Timer.HOLD] == before + 5
 
 
+def test_an_update_shorter_than_23_octets_ends_the_session_as_without_runs() -> None:
+    """RFC 4271 §6.1: Bad Message Length. The test for a message that may start a run must
+    not read past such a message's end."""
+    for size in (19, 20, 21, 22):
+        short = b"\xff" * 16 + size.to_bytes(2, "big") + b"\x02" + bytes(size - 19)
+        results = []
+        for update_runs in (False, True):
+            pair = established(update_runs)
+            pair.a.session.receive_data(b"".join(updates_for(2)) + short, pair.now)
+            pair.a.collect()
+            results.append((flattened(pair.a.events), bytes(pair.a.sent)))
+            notification = last_notification(pair.a.messages())
+            assert (notification.code, notification.subcode) == (
+                ErrorCode.MESSAGE_HEADER_ERROR, 2), size
+        assert results[0] == results[1]
+
+
 def test_table_updates_before_established_are_an_fsm_error_as_without_runs() -> None:
     results = []
     for update_runs in (False, True):
@@ -151,6 +168,8 @@ PIECES = {
                                     bytes((24, 10, 1, 1))),
     "bad nlri": raw_update(ORIGIN_IGP + AS_PATH_B + NEXT_HOP_B, bytes((24, 10, 1))),
     "bad header": b"\xff" * 16 + (5).to_bytes(2, "big") + b"\x02",
+    "short update": b"\xff" * 16 + (21).to_bytes(2, "big") + b"\x02\x00\x00",
+    "header-only update": b"\xff" * 16 + (19).to_bytes(2, "big") + b"\x02",
     "notification": Notification(ErrorCode.CEASE, 2).encode(),
 }
 

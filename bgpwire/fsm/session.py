@@ -196,7 +196,7 @@ class Session(SessionCore):
             ctx = self._recv_ctx  # read for each message: an OPEN among them sets it
             raw = raw_messages[index]
             if (runs is not None and self.state is _ESTABLISHED and raw[18] == _UPDATE_TYPE
-                    and not raw[19] and not raw[20]
+                    and len(raw) > _FIRST_ATTRIBUTE and not raw[19] and not raw[20]
                     and len(raw) > _FIRST_ATTRIBUTE + ((raw[21] << 8) | raw[22])):
                 # An UPDATE with a classic NLRI field and no withdrawn routes, as every one
                 # take_table_updates takes, tested here first: calling it for each message of
