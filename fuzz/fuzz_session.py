@@ -422,6 +422,7 @@ def seed_scripts() -> list[bytes]:
         bytes((0x00,)) + start + made + _stock(6) + to_deadline,  # Bad Peer AS
         bytes((0x00,)) + establish + _op(12) + start + made + _op(4) + to_deadline,
         bytes((0x00,)) + establish + _op(5, 0, 21) + b"\xff" * 16 + b"\x00\x15\x04\x00\x00",
+        bytes((0x00,)) + establish + _op(5, 0, 21) + b"\xff" * 16 + b"\x00\x15\x02\x00\x00",
     ]
     scripts += [bytes((0x00,)) + establish + _op(13, i, 0, 0) for i in range(len(FIRED_INPUTS))]
     scripts += [bytes((0x00,)) + start + made + _op(13, i, 0, 1) for i in range(len(FIRED_INPUTS))]
