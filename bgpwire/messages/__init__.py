@@ -14,6 +14,7 @@ from bgpwire.messages.notification import Notification
 from bgpwire.messages.open import Open
 from bgpwire.messages.route_refresh import RouteRefresh
 from bgpwire.messages.update import Update, decode_update, pack_announcements, pack_withdrawals
+from bgpwire.messages.update_run import UpdateRun
 
 _UPDATE = int(MessageType.UPDATE)
 _MIN_UPDATE = MIN_LENGTH[MessageType.UPDATE]
@@ -67,6 +68,7 @@ __all__ = [
     "Open",
     "RouteRefresh",
     "Update",
+    "UpdateRun",
     "decode",
     "decode_stream",
     "pack_announcements",
