@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv4Network
+
+import pytest
 
 from bgpwire.families import IPV4_UNICAST, Family
 from bgpwire.fsm import PeerConfig
-from bgpwire.messages import Update
+from bgpwire.messages import Update, UpdateRun
+from bgpwire.messages.update_run import take_table_updates
 from bgpwire.rib import AdjRibIn, LazyRoutes
 from bgpwire.speaker.events import EndOfRIB, EventQueue, RoutesReceived, SpeakerEvent
 from bgpwire.speaker.originations import LocalRoutes
 from bgpwire.speaker.peer import Peer
 from bgpwire.speaker.spec import PeerSpec
-from tests.test_rib_in import PEER_AS, announce4, base, wire
+from tests.test_rib_in import CTX, PEER_AS, announce4, base, wire
 
 LOCAL_AS = 65010
 
@@ -37,21 +41,32 @@ def drained(queue: EventQueue) -> list[SpeakerEvent]:
     return asyncio.run(drain())
 
 
+def as_run(updates: list[Update]) -> UpdateRun:
+    """``updates`` as a session with ``update_runs`` hands them over: one run."""
+    messages = [update.encode(CTX) for update in updates]
+    into: tuple[list[bytes], list[bytes], list[int]] = ([], [], [])
+    assert take_table_updates(messages, 0, CTX, into) == len(messages)
+    return UpdateRun(CTX, *into)
+
+
 def told(updates: list[Update], max_prefixes: int | None = None,
-         over: Family | None = None) -> list[SpeakerEvent]:
-    """The events a peer puts out for ``updates`` read together, as a batch from one read;
-    ``over`` is the family the batch must put over ``max_prefixes``, if one."""
+         over: Family | None = None, *, run: bool = False) -> list[SpeakerEvent]:
+    """The events a peer puts out for ``updates`` read together, as a batch from one read (as
+    one run with ``run``); ``over`` is the family the batch must put over ``max_prefixes``,
+    if one."""
     peer, queue = new_peer(max_prefixes)
-    assert peer._received_batch(updates) == over  # what _consume does with a batch
+    batch: Sequence[Update] = as_run(updates) if run else updates
+    assert peer._received_batch(batch) == over  # what _consume does with a batch
     if over is None:
         assert peer.updates_received == len(updates)
     return drained(queue)
 
 
-def test_updates_that_only_bring_new_routes_are_told_as_one_event() -> None:
+@pytest.mark.parametrize("run", [False, True])
+def test_updates_that_only_bring_new_routes_are_told_as_one_event(run: bool) -> None:
     updates = [wire(announce4(net(2 * i), net(2 * i + 1), attributes=base(PEER_AS, i + 1)))
                for i in range(40)]
-    events = told(updates)
+    events = told(updates, run=run)
     assert len(events) == 1 and isinstance(events[0], RoutesReceived)
     assert [route.prefix for route in events[0].announced] == [net(i) for i in range(80)]
     one_by_one = AdjRibIn(LOCAL_AS)
@@ -80,15 +95,18 @@ def test_a_replacement_a_withdrawal_or_an_end_of_rib_splits_the_run_in_order() -
     assert isinstance(events[-1], EndOfRIB)
 
 
-def test_a_peer_with_a_prefix_limit_takes_a_batch_up_to_the_update_that_passes_it() -> None:
+@pytest.mark.parametrize("run", [False, True])
+def test_a_peer_with_a_prefix_limit_takes_a_batch_up_to_the_update_that_passes_it(
+    run: bool
+) -> None:
     updates = [wire(announce4(net(2 * i), net(2 * i + 1), attributes=base(PEER_AS, i + 1)))
                for i in range(40)]
-    events = told(updates, max_prefixes=50, over=IPV4_UNICAST)
+    events = told(updates, max_prefixes=50, over=IPV4_UNICAST, run=run)
     assert [len(event.announced) for event in events  # type: ignore[attr-defined]
             ] == [50, 2]  # the new routes together, then the UPDATE that passed the limit
     assert [route.prefix for event in events for route in event.announced  # type: ignore[attr-defined]
             ] == [net(i) for i in range(52)]
-    assert len(told(updates, max_prefixes=80)) == 1
+    assert len(told(updates, max_prefixes=80, run=run)) == 1
 
 
 def summary(events: list[SpeakerEvent]) -> list[tuple[str, list[object], list[object]]]:
@@ -117,3 +135,26 @@ def test_while_stale_routes_wait_the_sweep_falls_between_the_updates_around_the_
         ("RoutesReceived", [net(2)], []),  # new again, after the sweep
     ]
     assert {route.prefix for route in peer.adj_in} == {net(0), net(2)}
+
+
+def test_while_stale_routes_wait_a_run_replaces_them_and_the_end_of_rib_after_it_sweeps(
+) -> None:
+    """A run never holds an End-of-RIB, so it is applied whole; the sweep comes with the
+    End-of-RIB that follows it."""
+    peer, queue = new_peer()
+    assert peer._received_batch([wire(announce4(*(net(i) for i in range(4))))]) is None
+    assert peer.adj_in.mark_stale() == 4
+    peer._stale.add(IPV4_UNICAST)
+    drained(queue)
+    queue.open()
+    again = [wire(announce4(net(i), attributes=base(PEER_AS, 2))) for i in (0, 2)]
+    assert peer._received_batch(as_run(again)) is None
+    assert peer._received_batch([wire(Update())]) is None
+    assert summary(drained(queue)) == [
+        ("RoutesReceived", [net(0)], []),  # each replaces its stale copy
+        ("RoutesReceived", [net(2)], []),
+        ("RoutesReceived", [], [net(1), net(3)]),  # swept at the End-of-RIB
+        ("EndOfRIB", [], []),
+    ]
+    assert {route.prefix for route in peer.adj_in} == {net(0), net(2)}
+    assert peer.updates_received == 4
